@@ -1,0 +1,22 @@
+module github.com/tyk-ldap-auth/tyk-ldap-auth
+
+// The go line and every requirement must stay at or below what the oldest
+// supported gateway ships (see README, "Supported Tyk versions"): in the
+// plugin compiler's workspace Go silently picks the higher of two versions,
+// and a plugin linked against a newer shared package than the gateway's
+// cannot be loaded. github.com/TykTechnologies/tyk is never required here:
+// the gateway source comes from the build workspace.
+go 1.24
+
+require (
+	github.com/go-ldap/ldap/v3 v3.4.10
+	github.com/patrickmn/go-cache v2.1.0+incompatible
+)
+
+require (
+	github.com/Azure/go-ntlmssp v0.0.0-20221128193559-754e69321358 // indirect
+	github.com/go-asn1-ber/asn1-ber v1.5.7 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	golang.org/x/crypto v0.31.0 // indirect
+	golang.org/x/sys v0.28.0 // indirect
+)

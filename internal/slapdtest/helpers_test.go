@@ -1,0 +1,178 @@
+package slapdtest
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// transport is how a test client reaches the server.
+type transport string
+
+const (
+	plain    transport = "plain"
+	startTLS transport = "starttls"
+	ldaps    transport = "ldaps"
+)
+
+var transports = []transport{plain, startTLS, ldaps}
+
+// dial connects over tr, verifying the server against caPEM for the TLS
+// transports.
+func dial(s *Server, tr transport, caPEM []byte) (*ldap.Conn, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("bad CA PEM")
+	}
+	cfg := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	var (
+		c   *ldap.Conn
+		err error
+	)
+	switch tr {
+	case plain:
+		c, err = ldap.DialURL(s.URL())
+	case startTLS:
+		if c, err = ldap.DialURL(s.StartTLSURL()); err == nil {
+			if err = c.StartTLS(cfg); err != nil {
+				c.Close()
+				return nil, err
+			}
+		}
+	case ldaps:
+		c, err = ldap.DialURL(s.LDAPSURL(), ldap.DialWithTLSConfig(cfg))
+	default:
+		return nil, errors.New("unknown transport")
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.SetTimeout(5 * time.Second)
+	return c, nil
+}
+
+// bindOnce dials, binds and closes; it returns the bind error.
+func bindOnce(t testing.TB, s *Server, tr transport, dn, pw string) error {
+	t.Helper()
+	c, err := dial(s, tr, s.CAPEM())
+	if err != nil {
+		t.Fatalf("dial %s: %v", tr, err)
+	}
+	defer c.Close()
+	return c.Bind(dn, pw)
+}
+
+// resultCode is the LDAP result code of err (0 for nil, -1 if not LDAP).
+func resultCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var le *ldap.Error
+	if errors.As(err, &le) {
+		return int(le.ResultCode)
+	}
+	return -1
+}
+
+// counters fails the test if Counters fails.
+func counters(t testing.TB, s *Server) Counts {
+	t.Helper()
+	c, err := s.Counters()
+	if err != nil {
+		t.Fatalf("Counters: %v", err)
+	}
+	return c
+}
+
+// search runs a subtree search as (dn, pw) over the plain listener.
+func search(t testing.TB, s *Server, dn, pw, base, filter string, attrs ...string) []*ldap.Entry {
+	t.Helper()
+	return searchScope(t, s, dn, pw, base, ldap.ScopeWholeSubtree, filter, attrs...)
+}
+
+// searchScope runs a search as (dn, pw); "no such object" and "insufficient
+// access" (how slapd hides what an identity may not see) give no entries.
+func searchScope(t testing.TB, s *Server, dn, pw, base string, scope int, filter string, attrs ...string) []*ldap.Entry {
+	t.Helper()
+	c, err := dial(s, plain, s.CAPEM())
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	if dn != "" {
+		if err := c.Bind(dn, pw); err != nil {
+			t.Fatalf("bind %s: %v", dn, err)
+		}
+	}
+	res, err := c.Search(ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases,
+		0, 0, false, filter, attrs, nil))
+	if err != nil {
+		if code := resultCode(err); code == ldap.LDAPResultNoSuchObject || code == ldap.LDAPResultInsufficientAccessRights {
+			return nil
+		}
+		t.Fatalf("search %s %s as %q: %v", base, filter, dn, err)
+	}
+	return res.Entries
+}
+
+func dns(entries []*ldap.Entry) []string {
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = e.DN
+	}
+	return out
+}
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return b
+}
+
+// sameDNs compares DN lists as sets of DNs (slapd may return an escaped
+// comma as \2C where the LDIF wrote \,).
+func sameDNs(t testing.TB, got, want []string) bool {
+	t.Helper()
+	if len(got) != len(want) {
+		return false
+	}
+	used := make([]bool, len(got))
+next:
+	for _, w := range want {
+		wdn, err := ldap.ParseDN(w)
+		if err != nil {
+			t.Fatalf("parse %q: %v", w, err)
+		}
+		for i, g := range got {
+			gdn, err := ldap.ParseDN(g)
+			if err != nil {
+				t.Fatalf("parse %q: %v", g, err)
+			}
+			if !used[i] && gdn.EqualFold(wdn) {
+				used[i] = true
+				continue next
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// findDN returns the entry whose DN equals dn (semantically), or nil.
+func findDN(t testing.TB, entries []*ldap.Entry, dn string) *ldap.Entry {
+	t.Helper()
+	for _, e := range entries {
+		if sameDNs(t, []string{e.DN}, []string{dn}) {
+			return e
+		}
+	}
+	return nil
+}

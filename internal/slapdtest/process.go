@@ -1,0 +1,77 @@
+package slapdtest
+
+import (
+	"os/exec"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// process is one run of slapd.
+type process struct {
+	cmd     *exec.Cmd
+	logPath string
+	done    chan struct{} // closed when slapd has exited
+	err     error         // exit status; read only after done is closed
+}
+
+// start runs the command on a goroutine locked to its OS thread that stays
+// blocked in Wait for slapd's lifetime. Linux sends Pdeathsig when the
+// *thread* that forked the child exits, not the process; an unlocked thread
+// could be retired by the Go runtime and kill slapd early, while this one
+// only ends when slapd does or when the test binary dies (which is exactly
+// when slapd must die too).
+func (p *process) start() error {
+	p.done = make(chan struct{})
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := p.cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	return <-started
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *process) signal(sig syscall.Signal) error {
+	if p.exited() {
+		return nil
+	}
+	return p.cmd.Process.Signal(sig)
+}
+
+// kill sends SIGKILL and waits for the exit.
+func (p *process) kill() {
+	_ = p.signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// terminate asks slapd to shut down (SIGTERM; SIGCONT first in case it is
+// frozen) and kills it if it has not exited within grace.
+func (p *process) terminate(grace time.Duration) (killed bool) {
+	_ = p.signal(syscall.SIGCONT)
+	_ = p.signal(syscall.SIGTERM)
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-p.done:
+		return false
+	case <-t.C:
+		p.kill()
+		return true
+	}
+}

@@ -1,0 +1,24 @@
+package slapdtest
+
+import "testing"
+
+// StartT starts a server for a test and stops it in t.Cleanup. It fails
+// the test (never skips) when slapd cannot start; if the OpenLDAP programs
+// are missing the message says to run apt-get install -y slapd ldap-utils.
+func StartT(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	var o Options
+	for _, f := range opts {
+		f(&o)
+	}
+	s, err := Start(o)
+	if err != nil {
+		t.Fatalf("slapdtest: cannot start slapd: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("slapdtest: stop: %v", err)
+		}
+	})
+	return s
+}

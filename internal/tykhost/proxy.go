@@ -1,0 +1,68 @@
+package tykhost
+
+import (
+	"net/http"
+	"net/http/httputil"
+	"strings"
+
+	"github.com/TykTechnologies/tyk/log"
+)
+
+// newProxy builds the spec's reverse proxy to its target_url. The listen
+// path is stripped before the request gets here when strip_listen_path is
+// set (SuccessHandler.ServeHTTP), then the target path is joined in front.
+func (h *Host) newProxy(s *apiSpec) http.Handler {
+	target := s.target
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.SetXForwarded()
+		},
+		Transport: h.opts.Transport,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if sw, ok := w.(*statusWriter); ok {
+				sw.proxyFailed = true
+			}
+			log.Get().WithError(err).Error(msgProxyFailed)
+			writeTykError(w, msgProxyFailed, http.StatusInternalServerError)
+		},
+	}
+}
+
+// stripListenPath removes the listen path from the request path, keeping a
+// leading slash.
+func stripListenPath(path, listenPath string) string {
+	p := strings.TrimPrefix(path, strings.TrimSuffix(listenPath, "/"))
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return p
+}
+
+// statusWriter remembers the status the proxy wrote, for analytics.
+type statusWriter struct {
+	http.ResponseWriter
+	code        int
+	proxyFailed bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets streamed upstream responses through.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

@@ -1,0 +1,94 @@
+package ldapauth
+
+import (
+	"reflect"
+	"testing"
+)
+
+func identityWithGroups(user string, groups ...Group) *Identity {
+	return &Identity{Username: user, DN: "uid=" + user + ",ou=people,dc=example,dc=org", Groups: groups}
+}
+
+var (
+	devs   = Group{Name: "developers", DN: "cn=developers,ou=groups,dc=example,dc=org"}
+	admins = Group{Name: "admins", DN: "cn=admins,ou=groups,dc=example,dc=org"}
+)
+
+func TestAccessRules(t *testing.T) {
+	tests := []struct {
+		name   string
+		groups []string
+		users  []string
+		id     *Identity
+		want   bool
+	}{
+		{"no rules", nil, nil, identityWithGroups("carol"), true},
+		{"group by name", []string{"developers"}, nil, identityWithGroups("alice", devs), true},
+		{"group name case-insensitive", []string{"Developers"}, nil, identityWithGroups("alice", devs), true},
+		{"group by DN", []string{"cn=developers,ou=groups,dc=example,dc=org"}, nil, identityWithGroups("alice", devs), true},
+		{"group DN normalised", []string{"CN=Developers, OU=Groups,DC=Example,DC=Org"}, nil, identityWithGroups("alice", devs), true},
+		{"not in group", []string{"admins"}, nil, identityWithGroups("alice", devs), false},
+		{"no groups at all", []string{"admins"}, nil, identityWithGroups("carol"), false},
+		{"any of several", []string{"admins", "developers"}, nil, identityWithGroups("alice", devs), true},
+		{"allowed user", nil, []string{"carol"}, identityWithGroups("carol"), true},
+		{"allowed user case-insensitive", nil, []string{"Carol"}, identityWithGroups("carol"), true},
+		{"user not allowed", nil, []string{"bob"}, identityWithGroups("carol"), false},
+		{"user or group", []string{"admins"}, []string{"carol"}, identityWithGroups("carol"), true},
+		{"DN rule does not match a same-named group elsewhere", []string{"cn=admins,ou=groups,dc=example,dc=org"}, nil,
+			identityWithGroups("eve", Group{Name: "admins", DN: "cn=admins,ou=evil,dc=example,dc=org"}), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rules := newAccessRules(&Config{RequiredGroups: tt.groups, AllowedUsers: tt.users})
+			if got := rules.allows(tt.id); got != tt.want {
+				t.Fatalf("allows = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPolicyMapping(t *testing.T) {
+	cfg := &Config{
+		Policies: []string{"ldap-users"},
+		GroupPolicies: map[string][]string{
+			"developers":                            {"ldap-devs", "ldap-users"},
+			"cn=admins,ou=groups,dc=example,dc=org": {"ldap-admins"},
+			"auditors":                              {"ldap-audit"},
+		},
+	}
+	m := newPolicyMapper(cfg)
+	tests := []struct {
+		name string
+		id   *Identity
+		want []string
+	}{
+		{"no groups", identityWithGroups("carol"), []string{"ldap-users"}},
+		{"developer", identityWithGroups("alice", devs), []string{"ldap-users", "ldap-devs"}},
+		{"admin by DN", identityWithGroups("bob", admins), []string{"ldap-users", "ldap-admins"}},
+		// Stable order: group_policies keys sorted ("cn=admins..." < "developers").
+		{"both, stable order", identityWithGroups("dave", devs, admins), []string{"ldap-users", "ldap-admins", "ldap-devs"}},
+		{"both, other group order", identityWithGroups("dave", admins, devs), []string{"ldap-users", "ldap-admins", "ldap-devs"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := m.policiesFor(tt.id); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("policies = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeDN(t *testing.T) {
+	tests := []struct{ a, b string }{
+		{"cn=Admins,ou=Groups,dc=Example,dc=org", "CN=admins, OU=groups, DC=example, DC=ORG"},
+		{`cn=Smith\, John,ou=people,dc=org`, `CN=smith\2C john,OU=People,DC=Org`},
+	}
+	for _, tt := range tests {
+		if normalizeDN(tt.a) != normalizeDN(tt.b) {
+			t.Errorf("normalizeDN(%q) = %q != normalizeDN(%q) = %q", tt.a, normalizeDN(tt.a), tt.b, normalizeDN(tt.b))
+		}
+	}
+	if normalizeDN("cn=a,dc=org") == normalizeDN("cn=b,dc=org") {
+		t.Error("different DNs normalise equal")
+	}
+}

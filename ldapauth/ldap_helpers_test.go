@@ -1,0 +1,107 @@
+package ldapauth
+
+import (
+	"context"
+	"net"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+)
+
+// One slapd serves every test that does not stop, freeze or modify it;
+// tests that do start their own.
+var shared struct {
+	once sync.Once
+	srv  *slapdtest.Server
+	err  error
+}
+
+func sharedLDAP(t testing.TB) *slapdtest.Server {
+	t.Helper()
+	shared.once.Do(func() { shared.srv, shared.err = slapdtest.Start(slapdtest.Options{}) })
+	if shared.err != nil {
+		t.Fatalf("cannot start slapd: %v", shared.err)
+	}
+	return shared.srv
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.srv != nil {
+		_ = shared.srv.Stop()
+	}
+	os.Exit(code)
+}
+
+const peopleTemplate = "uid={username},ou=people,dc=example,dc=org"
+
+// directConfig is a direct-bind configuration for srv plus overrides.
+func directConfig(srv *slapdtest.Server, overrides map[string]interface{}) map[string]interface{} {
+	raw := map[string]interface{}{"urls": srv.URL(), "user_dn_template": peopleTemplate}
+	return merge(raw, overrides)
+}
+
+// searchConfig is a search-then-bind configuration with the service account.
+func searchConfig(srv *slapdtest.Server, overrides map[string]interface{}) map[string]interface{} {
+	raw := map[string]interface{}{
+		"urls":           srv.URL(),
+		"search_base_dn": slapdtest.BaseDN,
+		"bind_dn":        slapdtest.ServiceAccountDN,
+		"bind_password":  slapdtest.ServiceAccountPassword,
+	}
+	return merge(raw, overrides)
+}
+
+func merge(raw, overrides map[string]interface{}) map[string]interface{} {
+	for k, v := range overrides {
+		if v == nil {
+			delete(raw, k)
+		} else {
+			raw[k] = v
+		}
+	}
+	return raw
+}
+
+func mustConfig(t testing.TB, raw map[string]interface{}) *Config {
+	t.Helper()
+	cfg, err := ParseConfig(raw)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	return cfg
+}
+
+func newTestDirectory(t testing.TB, raw map[string]interface{}) *Directory {
+	t.Helper()
+	d := NewDirectory(mustConfig(t, raw), nil)
+	t.Cleanup(d.Close)
+	return d
+}
+
+func authenticate(d *Directory, user, pass string) (*Identity, error) {
+	return d.Authenticate(context.Background(), user, pass)
+}
+
+func counters(t testing.TB, srv *slapdtest.Server) slapdtest.Counts {
+	t.Helper()
+	c, err := srv.Counters()
+	if err != nil {
+		t.Fatalf("slapd counters: %v", err)
+	}
+	return c
+}
+
+// deadURL is an ldap:// URL on a loopback port nobody listens on.
+func deadURL(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "ldap://" + addr
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/TykTechnologies/tyk/apidef"
+	"github.com/TykTechnologies/tyk/apidef/oas"
+	"github.com/TykTechnologies/tyk/ctx"
+	"github.com/TykTechnologies/tyk/user"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
+)
+
+// apiDefinition finds the definition Tyk placed in the request context and
+// returns its identity plus a loader for its configuration. It reads the
+// context values directly: ctx.GetDefinition and ctx.GetOASDefinition
+// deep-copy the whole definition on every call, far too slow per request.
+// The values are only read, never modified.
+func apiDefinition(r *http.Request) (key interface{}, load func() ldapauth.APISource, ok bool) {
+	c := r.Context()
+	if def, _ := c.Value(ctx.Definition).(*apidef.APIDefinition); def != nil {
+		return def, func() ldapauth.APISource { return classicSource(def) }, true
+	}
+	if def, _ := c.Value(ctx.OASDefinition).(*oas.OAS); def != nil {
+		return def, func() ldapauth.APISource { return oasSource(def) }, true
+	}
+	return nil, nil, false
+}
+
+func classicSource(def *apidef.APIDefinition) ldapauth.APISource {
+	src := ldapauth.APISource{
+		Info:   ldapauth.APIInfo{ID: def.APIID, OrgID: def.OrgID, Name: def.Name, Versions: versionNames(def)},
+		Config: def.ConfigData,
+	}
+	// Tyk's Go plugin driver hands config_data over even when it is
+	// disabled; honour the switch here.
+	if def.ConfigDataDisabled {
+		src.DisabledBy = "config_data_disabled"
+	}
+	return src
+}
+
+// versionNames lists the API's versions for the session's access rights;
+// Tyk checks the requested version against them on versioned APIs.
+func versionNames(def *apidef.APIDefinition) []string {
+	names := make([]string, 0, len(def.VersionData.Versions)+1)
+	for name := range def.VersionData.Versions {
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		names = append(names, "Default")
+	}
+	sort.Strings(names)
+	return names
+}
+
+func oasSource(def *oas.OAS) ldapauth.APISource {
+	ext := def.GetTykExtension()
+	if ext == nil {
+		return ldapauth.APISource{DisabledBy: "x-tyk-api-gateway"}
+	}
+	src := ldapauth.APISource{Info: ldapauth.APIInfo{
+		ID: ext.Info.ID, OrgID: ext.Info.OrgID, Name: ext.Info.Name, Versions: []string{"Default"},
+	}}
+	var data *oas.PluginConfigData
+	if mw := ext.Middleware; mw != nil && mw.Global != nil && mw.Global.PluginConfig != nil {
+		data = mw.Global.PluginConfig.Data
+	}
+	switch {
+	case data == nil:
+		src.DisabledBy = "middleware.global.pluginConfig.data"
+	case !data.Enabled:
+		src.DisabledBy = "middleware.global.pluginConfig.data.enabled"
+	default:
+		src.Config = data.Value
+	}
+	return src
+}
+
+// setSession gives Tyk the session of the authenticated user. Tyk then
+// applies the policies, checks access rights, rate limits and quotas keyed
+// by the session's KeyID, and writes the session to Redis when asked.
+func setSession(r *http.Request, gate *ldapauth.Gate, res ldapauth.Result) {
+	api, grant := gate.API(), res.Grant
+	s := user.NewSessionState()
+	s.KeyID = grant.KeyID
+	s.Alias = grant.Identity.Username
+	s.OrgID = api.OrgID
+	s.MetaData = grant.CopyMetaData()
+	s.SessionLifetime = int64(gate.Config().SessionLifetime / time.Second)
+	if len(grant.Policies) > 0 {
+		s.ApplyPolicies = append([]string(nil), grant.Policies...)
+	}
+	// Access to this API only: a session with empty access rights would be
+	// accepted as a key by every token-authenticated API of the gateway.
+	s.AccessRights = map[string]user.AccessDefinition{
+		api.ID: {APIID: api.ID, APIName: api.Name, Versions: api.Versions},
+	}
+	ctx.SetSession(r, s, res.Persist)
+}

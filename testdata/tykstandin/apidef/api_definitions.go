@@ -1,0 +1,96 @@
+// STAND-IN for tests only, not Tyk code. Mirrors the classic API definition
+// types of github.com/TykTechnologies/tyk/apidef (apidef/api_definitions.go)
+// as of v5.8.x. Every field present has the real name, type and JSON tag, so
+// a real classic API definition file unmarshals into it (fields the stand-in
+// lacks are ignored by encoding/json).
+package apidef
+
+// MiddlewareDriver names the custom middleware driver.
+type MiddlewareDriver string
+
+// Custom middleware drivers, as in the real package.
+const (
+	OttoDriver     MiddlewareDriver = "otto"
+	PythonDriver   MiddlewareDriver = "python"
+	LuaDriver      MiddlewareDriver = "lua"
+	GrpcDriver     MiddlewareDriver = "grpc"
+	GoPluginDriver MiddlewareDriver = "goplugin"
+)
+
+// MiddlewareDefinition configures one custom middleware hook.
+type MiddlewareDefinition struct {
+	Disabled       bool   `bson:"disabled" json:"disabled"`
+	Name           string `bson:"name" json:"name"`
+	Path           string `bson:"path" json:"path"`
+	RequireSession bool   `bson:"require_session" json:"require_session"`
+	RawBodyOnly    bool   `bson:"raw_body_only" json:"raw_body_only"`
+}
+
+// MiddlewareSection holds an API's custom middleware hooks. (The real struct
+// also has id_extractor, omitted here.)
+type MiddlewareSection struct {
+	Pre         []MiddlewareDefinition `bson:"pre" json:"pre"`
+	Post        []MiddlewareDefinition `bson:"post" json:"post"`
+	PostKeyAuth []MiddlewareDefinition `bson:"post_key_auth" json:"post_key_auth"`
+	AuthCheck   MiddlewareDefinition   `bson:"auth_check" json:"auth_check"`
+	Response    []MiddlewareDefinition `bson:"response" json:"response"`
+	Driver      MiddlewareDriver       `bson:"driver" json:"driver"`
+}
+
+// ProxyConfig says where the API listens and where it proxies to.
+type ProxyConfig struct {
+	PreserveHostHeader bool   `bson:"preserve_host_header" json:"preserve_host_header"`
+	ListenPath         string `bson:"listen_path" json:"listen_path"`
+	TargetURL          string `bson:"target_url" json:"target_url"`
+	DisableStripSlash  bool   `bson:"disable_strip_slash" json:"disable_strip_slash"`
+	StripListenPath    bool   `bson:"strip_listen_path" json:"strip_listen_path"`
+}
+
+// VersionData holds the legacy version list of a classic API.
+type VersionData struct {
+	NotVersioned   bool                   `bson:"not_versioned" json:"not_versioned"`
+	DefaultVersion string                 `bson:"default_version" json:"default_version"`
+	Versions       map[string]VersionInfo `bson:"versions" json:"versions"`
+}
+
+// VersionInfo describes one version. (The real struct also has paths,
+// extended_paths and header settings, omitted here.)
+type VersionInfo struct {
+	Name                string            `bson:"name" json:"name"`
+	Expires             string            `bson:"expires" json:"expires"`
+	UseExtendedPaths    bool              `bson:"use_extended_paths" json:"use_extended_paths"`
+	GlobalHeaders       map[string]string `bson:"global_headers" json:"global_headers"`
+	GlobalHeadersRemove []string          `bson:"global_headers_remove" json:"global_headers_remove"`
+	OverrideTarget      string            `bson:"override_target" json:"override_target"`
+}
+
+// APIDefinition represents the configuration for a single proxied API.
+type APIDefinition struct {
+	Name                    string                 `bson:"name" json:"name"`
+	Slug                    string                 `bson:"slug" json:"slug"`
+	APIID                   string                 `bson:"api_id" json:"api_id"`
+	OrgID                   string                 `bson:"org_id" json:"org_id"`
+	UseKeylessAccess        bool                   `bson:"use_keyless" json:"use_keyless"`
+	UseBasicAuth            bool                   `bson:"use_basic_auth" json:"use_basic_auth"`
+	EnableJWT               bool                   `bson:"enable_jwt" json:"enable_jwt"`
+	UseStandardAuth         bool                   `bson:"use_standard_auth" json:"use_standard_auth"`
+	UseGoPluginAuth         bool                   `bson:"use_go_plugin_auth" json:"use_go_plugin_auth"`       // Deprecated. Use CustomPluginAuthEnabled instead.
+	EnableCoProcessAuth     bool                   `bson:"enable_coprocess_auth" json:"enable_coprocess_auth"` // Deprecated. Use CustomPluginAuthEnabled instead.
+	CustomPluginAuthEnabled bool                   `bson:"custom_plugin_auth_enabled" json:"custom_plugin_auth_enabled"`
+	VersionData             VersionData            `bson:"version_data" json:"version_data"` // Deprecated. Use VersionDefinition instead.
+	Proxy                   ProxyConfig            `bson:"proxy" json:"proxy"`
+	DisableRateLimit        bool                   `bson:"disable_rate_limit" json:"disable_rate_limit"`
+	DisableQuota            bool                   `bson:"disable_quota" json:"disable_quota"`
+	CustomMiddleware        MiddlewareSection      `bson:"custom_middleware" json:"custom_middleware"`
+	CustomMiddlewareBundle  string                 `bson:"custom_middleware_bundle" json:"custom_middleware_bundle"`
+	SessionLifetime         int64                  `bson:"session_lifetime" json:"session_lifetime"`
+	Active                  bool                   `bson:"active" json:"active"`
+	Internal                bool                   `bson:"internal" json:"internal"`
+	ConfigData              map[string]interface{} `bson:"config_data" json:"config_data"`
+	ConfigDataDisabled      bool                   `bson:"config_data_disabled" json:"config_data_disabled"`
+	StripAuthData           bool                   `bson:"strip_auth_data" json:"strip_auth_data"`
+	Tags                    []string               `bson:"tags" json:"tags"`
+
+	// IsOAS is set to true when API has an OAS definition (created in OAS or migrated to OAS)
+	IsOAS bool `bson:"is_oas" json:"is_oas,omitempty"`
+}

@@ -1,0 +1,138 @@
+// STAND-IN for tests only, not Tyk code. Mirrors the x-tyk-api-gateway types
+// of github.com/TykTechnologies/tyk/apidef/oas (x_tyk_gateway.go, info.go,
+// server.go, authentication.go, upstream.go, middleware.go) on the path a
+// custom Go auth plugin reads. Names, pointer-ness and JSON tags are the real
+// ones (identical in v5.8.x and v5.14.0); fields off that path are left out.
+package oas
+
+import "github.com/TykTechnologies/tyk/apidef"
+
+// XTykAPIGateway contains custom Tyk API extensions for the OpenAPI definition.
+type XTykAPIGateway struct {
+	// Info contains the main metadata for the API definition.
+	Info Info `bson:"info" json:"info"` // required
+	// Upstream contains the configurations related to the upstream.
+	Upstream Upstream `bson:"upstream" json:"upstream"` // required
+	// Server contains the configurations related to the server.
+	Server Server `bson:"server" json:"server"` // required
+	// Middleware contains the configurations related to the Tyk middleware.
+	Middleware *Middleware `bson:"middleware,omitempty" json:"middleware,omitempty"`
+}
+
+// Info contains the main metadata for the API definition. (DBID and
+// Versioning are left out.)
+type Info struct {
+	// ID is the unique identifier of the API within Tyk (classic: api_id).
+	ID string `bson:"id" json:"id,omitempty"`
+	// OrgID is the ID of the organisation which the API belongs to (classic: org_id).
+	OrgID string `bson:"orgId" json:"orgId,omitempty"`
+	// Name is the name of the API.
+	Name string `bson:"name" json:"name"` // required
+	// Expiration date.
+	Expiration string `bson:"expiration,omitempty" json:"expiration,omitempty"`
+	// State holds configuration for API definition states (active, internal).
+	State State `bson:"state" json:"state"` // required
+}
+
+// State holds configuration for the status of the API within Tyk.
+type State struct {
+	// Active enables the API (classic: active).
+	Active bool `bson:"active" json:"active"` // required
+	// Internal makes the API accessible only internally (classic: internal).
+	Internal bool `bson:"internal,omitempty" json:"internal,omitempty"`
+}
+
+// Upstream holds configuration for the upstream server.
+type Upstream struct {
+	// URL defines the upstream address (classic: proxy.target_url).
+	URL string `bson:"url" json:"url"` // required
+}
+
+// Server contains the configuration that sets Tyk up to receive requests.
+type Server struct {
+	// ListenPath is the base path on Tyk for this API.
+	ListenPath ListenPath `bson:"listenPath" json:"listenPath"` // required
+	// Authentication contains the client authentication configuration.
+	Authentication *Authentication `bson:"authentication,omitempty" json:"authentication,omitempty"`
+}
+
+// ListenPath is the base path on Tyk to which requests for this API are sent.
+type ListenPath struct {
+	// Value is the listen path, e.g. `/api/` (classic: proxy.listen_path).
+	Value string `bson:"value" json:"value"` // required
+	// Strip removes the listen path from the upstream request (classic: proxy.strip_listen_path).
+	Strip bool `bson:"strip,omitempty" json:"strip,omitempty"`
+}
+
+// Authentication contains configuration about the authentication methods.
+type Authentication struct {
+	// Enabled makes the API protected (classic: !use_keyless).
+	Enabled bool `bson:"enabled" json:"enabled"` // required
+	// StripAuthorizationData strips auth data before proxying (classic: strip_auth_data).
+	StripAuthorizationData bool `bson:"stripAuthorizationData,omitempty" json:"stripAuthorizationData,omitempty"`
+	// Custom contains the configurations related to Custom authentication mode
+	// (classic: custom_plugin_auth_enabled and custom_middleware.auth_check).
+	Custom *CustomPluginAuthentication `bson:"custom,omitempty" json:"custom,omitempty"`
+}
+
+// CustomPluginAuthentication holds configuration for custom plugins. (The
+// inline auth sources, used by coprocess drivers only, are left out.)
+type CustomPluginAuthentication struct {
+	// Enabled activates the custom plugin authentication mode.
+	Enabled bool `bson:"enabled" json:"enabled"` // required
+	// Config contains configuration related to custom authentication plugin
+	// (classic: custom_middleware.auth_check).
+	Config *AuthenticationPlugin `bson:"config,omitempty" json:"config,omitempty"`
+}
+
+// AuthenticationPlugin holds the configuration for custom authentication plugin.
+type AuthenticationPlugin struct {
+	// Enabled activates custom authentication plugin (classic: !auth_check.disabled).
+	Enabled bool `bson:"enabled" json:"enabled"` // required.
+	// FunctionName is the name of authentication method (classic: auth_check.name).
+	FunctionName string `bson:"functionName" json:"functionName"` // required.
+	// Path is the path to the shared object file (classic: auth_check.path).
+	Path string `bson:"path" json:"path"`
+	// RawBodyOnly if set to true, do not fill body in request or response object.
+	RawBodyOnly bool `bson:"rawBodyOnly,omitempty" json:"rawBodyOnly,omitempty"`
+}
+
+// Middleware holds configuration for Tyk's native middleware. (Per-operation
+// settings are left out.)
+type Middleware struct {
+	// Global contains configuration for middleware that affects the whole API.
+	Global *Global `bson:"global,omitempty" json:"global,omitempty"`
+}
+
+// Global contains configuration that affects the whole API. (Everything but
+// the plugin configuration is left out.)
+type Global struct {
+	// PluginConfig contains the common configuration for custom plugins.
+	PluginConfig *PluginConfig `bson:"pluginConfig,omitempty" json:"pluginConfig,omitempty"`
+}
+
+// PluginConfig holds configuration for custom plugins.
+type PluginConfig struct {
+	// Driver configures which custom plugin driver to use (classic: custom_middleware.driver).
+	Driver apidef.MiddlewareDriver `bson:"driver,omitempty" json:"driver,omitempty"`
+	// Bundle configures custom plugin bundles.
+	Bundle *PluginBundle `bson:"bundle,omitempty" json:"bundle,omitempty"`
+	// Data configures custom plugin data.
+	Data *PluginConfigData `bson:"data,omitempty" json:"data,omitempty"`
+}
+
+// PluginBundle holds configuration for custom plugin bundles.
+type PluginBundle struct {
+	// Enabled activates the custom plugin bundles.
+	Enabled bool `bson:"enabled" json:"enabled"` // required.
+	// Path is the path suffix to construct the URL to fetch plugin bundle from.
+	Path string `bson:"path" json:"path"` // required.
+}
+
+// PluginConfigData configures config data for custom plugins.
+type PluginConfigData struct {
+	// Enabled activates custom plugin config data (classic: !config_data_disabled).
+	Enabled bool `bson:"enabled" json:"enabled"` // required.
+	// Value is the value of custom plugin config data (classic: config_data).
+	Value map[string]interface{} `bson:"value" json:"value"` // required.
+}
