@@ -33,15 +33,16 @@ var processKey = sync.OnceValue(func() []byte {
 // bounds, so a flood of wrong passwords can fill (and reset) only the
 // negative side and never evicts the users who logged in correctly.
 //
-// Keys are HMAC-SHA256(processKey, config fingerprint, len(username),
-// username, len(password), password): length prefixes make every input
-// distinct, the fingerprint keeps APIs with different settings apart, and
-// neither the password nor any unkeyed hash of it is stored. Lookups are by
+// Keys are HMAC-SHA256(apiKey, len(username), username, len(password),
+// password) with apiKey = HMAC-SHA256(processKey, config fingerprint):
+// length prefixes make every input distinct, the per-configuration key keeps
+// APIs with different settings apart (and costs nothing per request, unlike
+// hashing the fingerprint into every message), and neither the password nor
+// any unkeyed hash of it is stored. Lookups are by
 // exact key in a Go map; the entry found is then checked once more against
 // the MAC with hmac.Equal, a constant-time comparison. A client never
 // supplies a key, only credentials whose MAC it cannot compute.
 type decisionCache struct {
-	fingerprint [32]byte
 	ttl         time.Duration // positive entries; 0 disables the cache
 	negativeTTL time.Duration // rejected passwords; 0 disables
 	staleFor    time.Duration // extra life of a success while LDAP is down
@@ -74,7 +75,6 @@ type keyScratch struct {
 
 func newDecisionCache(cfg *Config) *decisionCache {
 	c := &decisionCache{
-		fingerprint: cfg.Fingerprint,
 		ttl:         cfg.CacheTTL,
 		negativeTTL: cfg.NegativeCacheTTL,
 		staleFor:    cfg.StaleIfError,
@@ -85,9 +85,11 @@ func newDecisionCache(cfg *Config) *decisionCache {
 	// goroutine that could outlive an API or crash the gateway.
 	c.positive = gocache.New(gocache.NoExpiration, 0)
 	c.negative = gocache.New(gocache.NoExpiration, 0)
-	key := processKey()
+	derive := hmac.New(sha256.New, processKey())
+	derive.Write(cfg.Fingerprint[:])
+	apiKey := derive.Sum(nil)
 	c.scratch.New = func() interface{} {
-		return &keyScratch{mac: hmac.New(sha256.New, key)}
+		return &keyScratch{mac: hmac.New(sha256.New, apiKey)}
 	}
 	return c
 }
@@ -98,7 +100,6 @@ func (c *decisionCache) putScratch(s *keyScratch) { c.scratch.Put(s) }
 // computeKey writes the MAC of the credentials into s.sum.
 func (c *decisionCache) computeKey(s *keyScratch, username, password []byte) {
 	s.mac.Reset()
-	s.mac.Write(c.fingerprint[:])
 	binary.BigEndian.PutUint32(s.len[:], uint32(len(username)))
 	s.mac.Write(s.len[:])
 	s.mac.Write(username)

@@ -19,11 +19,11 @@ type pool struct {
 	idleTimeout time.Duration
 	slots       chan struct{} // one token per connection, idle or in use
 
-	mu        sync.Mutex
-	idle      []idleConn // most recently used last
-	closed    bool
-	reaperSet bool
-	dials     int // connections opened, for tests and logs
+	mu     sync.Mutex
+	idle   []idleConn // most recently used last
+	closed bool
+	reaper *time.Timer // armed while idle connections exist
+	dials  int         // connections opened, for tests and logs
 }
 
 type idleConn struct {
@@ -90,13 +90,11 @@ func (p *pool) put(c *ldap.Conn, healthy bool) {
 		return
 	}
 	p.idle = append(p.idle, idleConn{conn: c, since: time.Now()})
-	armReaper := !p.reaperSet
-	p.reaperSet = true
+	if p.reaper == nil {
+		p.reaper = time.AfterFunc(p.idleTimeout, p.reap)
+	}
 	p.mu.Unlock()
 	<-p.slots
-	if armReaper {
-		time.AfterFunc(p.idleTimeout, p.reap)
-	}
 }
 
 // reap closes connections idle for longer than idleTimeout, so an API that
@@ -116,13 +114,12 @@ func (p *pool) reap() {
 	}
 	clearTail(p.idle, len(keep))
 	p.idle = keep
-	rearm := len(p.idle) > 0 && !p.closed
-	p.reaperSet = rearm
+	p.reaper = nil
+	if len(p.idle) > 0 && !p.closed {
+		p.reaper = time.AfterFunc(p.idleTimeout/2+time.Millisecond, p.reap)
+	}
 	p.mu.Unlock()
 	closeAll(stale)
-	if rearm {
-		time.AfterFunc(p.idleTimeout/2+time.Millisecond, p.reap)
-	}
 }
 
 // dropIdle closes every idle connection. Called when one connection turned
@@ -141,9 +138,14 @@ func (p *pool) dropIdle() {
 }
 
 // close shuts the pool: idle connections now, busy ones when they come back.
+// The reaper timer is stopped so nothing keeps the closed pool alive.
 func (p *pool) close() {
 	p.mu.Lock()
 	p.closed = true
+	if p.reaper != nil {
+		p.reaper.Stop()
+		p.reaper = nil
+	}
 	p.mu.Unlock()
 	p.dropIdle()
 }

@@ -52,16 +52,25 @@ func NewRegistry(log Logger) *Registry {
 // switched off in the definition.
 var ErrConfigDisabled = errors.New("plugin configuration is disabled in the API definition")
 
-// Gate returns the gate for the API whose definition is identified by key.
-// load is only called the first time a key is seen. The error is non-nil
-// when the API's configuration is unusable; it has been logged once, naming
-// the API and every offending key.
-func (reg *Registry) Gate(key interface{}, load func() APISource) (*Gate, error) {
+// Lookup returns the gate for the API whose definition is identified by key,
+// if that definition has been admitted before. This is the per-request path:
+// one map read. The error is non-nil when the API's configuration is
+// unusable (it was logged when the definition was admitted).
+func (reg *Registry) Lookup(key interface{}) (gate *Gate, err error, found bool) {
 	if e, ok := reg.byDefinition.Load(key); ok {
 		entry := e.(*apiEntry)
-		return entry.gate, entry.err
+		return entry.gate, entry.err, true
 	}
-	return reg.admit(key, load())
+	return nil, nil, false
+}
+
+// Admit registers a definition seen for the first time, described by src,
+// and returns its gate. It reuses the API's existing gate when the
+// configuration is unchanged and replaces (and closes) it otherwise.
+// Configuration errors are logged once here, naming the API and every
+// offending key.
+func (reg *Registry) Admit(key interface{}, src APISource) (*Gate, error) {
+	return reg.admit(key, src)
 }
 
 func (reg *Registry) admit(key interface{}, src APISource) (*Gate, error) {

@@ -7,6 +7,14 @@ import (
 
 type fakeDefinition struct{ name string }
 
+// gateFor is the binding's pattern: Lookup, and Admit on first sight.
+func (reg *Registry) gateFor(key interface{}, load func() APISource) (*Gate, error) {
+	if g, err, ok := reg.Lookup(key); ok {
+		return g, err
+	}
+	return reg.Admit(key, load())
+}
+
 func source(id string, cfg map[string]interface{}) APISource {
 	return APISource{Info: APIInfo{ID: id, OrgID: "default", Name: "API " + id}, Config: cfg}
 }
@@ -17,11 +25,11 @@ func TestRegistryBuildsOncePerDefinition(t *testing.T) {
 	def := &fakeDefinition{"v1"}
 	loads := 0
 	load := func() APISource { loads++; return source("api-1", minimal(nil)) }
-	g1, err := reg.Gate(def, load)
+	g1, err := reg.gateFor(def, load)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g2, _ := reg.Gate(def, load)
+	g2, _ := reg.gateFor(def, load)
 	if g1 != g2 || loads != 1 {
 		t.Fatalf("same definition: gates equal %v, loads %d", g1 == g2, loads)
 	}
@@ -30,9 +38,9 @@ func TestRegistryBuildsOncePerDefinition(t *testing.T) {
 func TestRegistryReloadKeepsGateWhenConfigUnchanged(t *testing.T) {
 	reg := NewRegistry(nil)
 	defer reg.Close()
-	g1, _ := reg.Gate(&fakeDefinition{"v1"}, func() APISource { return source("api-1", minimal(nil)) })
+	g1, _ := reg.gateFor(&fakeDefinition{"v1"}, func() APISource { return source("api-1", minimal(nil)) })
 	// A reload: a new definition object with the same content.
-	g2, _ := reg.Gate(&fakeDefinition{"v2"}, func() APISource { return source("api-1", minimal(nil)) })
+	g2, _ := reg.gateFor(&fakeDefinition{"v2"}, func() APISource { return source("api-1", minimal(nil)) })
 	if g1 != g2 {
 		t.Fatal("an unchanged configuration got a new gate (cache and pools thrown away)")
 	}
@@ -44,8 +52,8 @@ func TestRegistryReloadKeepsGateWhenConfigUnchanged(t *testing.T) {
 func TestRegistryReloadRebuildsWhenConfigChanges(t *testing.T) {
 	reg := NewRegistry(nil)
 	defer reg.Close()
-	g1, _ := reg.Gate(&fakeDefinition{"v1"}, func() APISource { return source("api-1", minimal(nil)) })
-	g2, _ := reg.Gate(&fakeDefinition{"v2"}, func() APISource {
+	g1, _ := reg.gateFor(&fakeDefinition{"v1"}, func() APISource { return source("api-1", minimal(nil)) })
+	g2, _ := reg.gateFor(&fakeDefinition{"v2"}, func() APISource {
 		return source("api-1", minimal(map[string]interface{}{"realm": "Changed"}))
 	})
 	if g1 == g2 {
@@ -59,8 +67,8 @@ func TestRegistryReloadRebuildsWhenConfigChanges(t *testing.T) {
 func TestRegistryKeepsAPIsApart(t *testing.T) {
 	reg := NewRegistry(nil)
 	defer reg.Close()
-	a, _ := reg.Gate(&fakeDefinition{"a"}, func() APISource { return source("api-a", minimal(nil)) })
-	b, _ := reg.Gate(&fakeDefinition{"b"}, func() APISource { return source("api-b", minimal(nil)) })
+	a, _ := reg.gateFor(&fakeDefinition{"a"}, func() APISource { return source("api-a", minimal(nil)) })
+	b, _ := reg.gateFor(&fakeDefinition{"b"}, func() APISource { return source("api-b", minimal(nil)) })
 	if a == b || a.API().ID != "api-a" || b.API().ID != "api-b" {
 		t.Fatal("two APIs share a gate")
 	}
@@ -75,7 +83,7 @@ func TestRegistryLogsConfigErrorsOnceNamingAPIAndKey(t *testing.T) {
 		return source("api-broken", minimal(map[string]interface{}{"pool_size": "lots", "bind_password": "hunter2-secret"}))
 	}
 	for i := 0; i < 3; i++ {
-		if _, err := reg.Gate(def, load); err == nil {
+		if _, err := reg.gateFor(def, load); err == nil {
 			t.Fatal("broken configuration accepted")
 		}
 	}
@@ -97,7 +105,7 @@ func TestRegistryDisabledConfig(t *testing.T) {
 	log := &recordingLogger{}
 	reg := NewRegistry(log)
 	defer reg.Close()
-	_, err := reg.Gate(&fakeDefinition{"off"}, func() APISource {
+	_, err := reg.gateFor(&fakeDefinition{"off"}, func() APISource {
 		s := source("api-off", minimal(nil))
 		s.DisabledBy = "config_data_disabled"
 		return s

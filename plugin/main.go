@@ -26,13 +26,16 @@ var registry = ldapauth.NewRegistry(gatewayLogger{})
 func LDAPAuth(w http.ResponseWriter, r *http.Request) {
 	defer recoverRequest(w)
 
-	key, load, ok := apiDefinition(r)
-	if !ok {
+	def := apiDefinition(r)
+	if def == nil {
 		logMissingDefinition()
 		ldapauth.WriteMisconfigured(w)
 		return
 	}
-	gate, err := registry.Gate(key, load)
+	gate, err, found := registry.Lookup(def)
+	if !found {
+		gate, err = registry.Admit(def, apiSource(def))
+	}
 	if err != nil {
 		ldapauth.WriteMisconfigured(w)
 		return

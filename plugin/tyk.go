@@ -13,20 +13,34 @@ import (
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
 )
 
-// apiDefinition finds the definition Tyk placed in the request context and
-// returns its identity plus a loader for its configuration. It reads the
-// context values directly: ctx.GetDefinition and ctx.GetOASDefinition
-// deep-copy the whole definition on every call, far too slow per request.
-// The values are only read, never modified.
-func apiDefinition(r *http.Request) (key interface{}, load func() ldapauth.APISource, ok bool) {
+// apiDefinition returns the definition Tyk placed in the request context:
+// a *apidef.APIDefinition for classic APIs, a *oas.OAS for Tyk OAS APIs, or
+// nil. It reads the context values directly: ctx.GetDefinition and
+// ctx.GetOASDefinition deep-copy the whole definition on every call, far too
+// slow per request. The definition is only read, never modified, and its
+// identity is the registry key (Tyk hands over the same object until the
+// API is reloaded).
+func apiDefinition(r *http.Request) interface{} {
 	c := r.Context()
 	if def, _ := c.Value(ctx.Definition).(*apidef.APIDefinition); def != nil {
-		return def, func() ldapauth.APISource { return classicSource(def) }, true
+		return def
 	}
 	if def, _ := c.Value(ctx.OASDefinition).(*oas.OAS); def != nil {
-		return def, func() ldapauth.APISource { return oasSource(def) }, true
+		return def
 	}
-	return nil, nil, false
+	return nil
+}
+
+// apiSource reads what the plugin needs from a definition; it runs once per
+// definition object.
+func apiSource(def interface{}) ldapauth.APISource {
+	switch d := def.(type) {
+	case *apidef.APIDefinition:
+		return classicSource(d)
+	case *oas.OAS:
+		return oasSource(d)
+	}
+	return ldapauth.APISource{DisabledBy: "custom_middleware"}
 }
 
 func classicSource(def *apidef.APIDefinition) ldapauth.APISource {

@@ -1,0 +1,207 @@
+package ldapauth
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+)
+
+// BenchmarkHerd measures the latency of a burst of 1000 concurrent
+// identical cold requests (one bind answers all of them) against a single
+// cold request, in the same run. Each iteration uses a fresh gate, so every
+// burst is cold.
+func BenchmarkHerd(b *testing.B) {
+	srv := sharedLDAP(b)
+	raw := directConfig(srv, nil)
+	cfg := mustConfig(b, raw)
+	b.Run("SingleColdRequest", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			g := NewGate(APIInfo{ID: "herd"}, cfg, nil)
+			if res := check(g, "test", "test123"); res.Outcome != OutcomeGranted {
+				b.Fatalf("outcome %v", res.Outcome)
+			}
+			b.StopTimer()
+			g.Close()
+			b.StartTimer()
+		}
+	})
+	b.Run("Herd1000", func(b *testing.B) {
+		reqs := make([]*http.Request, 1000)
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			g := NewGate(APIInfo{ID: "herd"}, cfg, nil)
+			for j := range reqs {
+				reqs[j] = request("test", "test123")
+			}
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			failed := make(chan Outcome, len(reqs))
+			for _, r := range reqs {
+				wg.Add(1)
+				go func(r *http.Request) {
+					defer wg.Done()
+					<-start
+					if o := g.Check(r).Outcome; o != OutcomeGranted {
+						failed <- o
+					}
+				}(r)
+			}
+			b.StartTimer()
+			close(start)
+			wg.Wait()
+			b.StopTimer()
+			close(failed)
+			for o := range failed {
+				b.Fatalf("a request of the herd got %v", o)
+			}
+			g.Close()
+			b.StartTimer()
+		}
+	})
+}
+
+// TestNegativeCacheFloodMemory sends 1,000,000 distinct wrong credentials
+// through the decision cache with the negative cache on: the entry count
+// never passes cache_max_entries, and the heap grows by at most the
+// documented bound (README: about 25 MB for 10,000 entries of each kind,
+// measured well below that). A real directory cannot answer a million binds
+// within CI time, so the flood feeds the cache directly; the end-to-end
+// flood through a Gate (TestGateFloodStaysBounded) is smaller.
+func TestNegativeCacheFloodMemory(t *testing.T) {
+	const flood, bound = 1_000_000, 25 << 20
+	c := testCache(t, map[string]interface{}{"negative_cache_ttl": "10m"})
+	good := macOf(c, "alice", "right")
+	c.storeGrant(good, &Grant{Identity: &Identity{Username: "alice"}}, time.Now())
+	before := heapInUse()
+	s := c.getScratch()
+	user := []byte("mallory")
+	pass := make([]byte, 0, 32)
+	for i := 0; i < flood; i++ {
+		pass = fmt.Appendf(pass[:0], "guess-%d", i)
+		c.computeKey(s, user, pass)
+		if !c.rejected(s.lookupKey()) {
+			c.storeRejection(s.sum)
+		}
+		if i%100_000 == 0 {
+			if _, neg := c.sizes(); neg > c.maxEntries {
+				t.Fatalf("negative cache at %d entries after %d credentials, bound %d", neg, i, c.maxEntries)
+			}
+		}
+	}
+	c.putScratch(s)
+	growth := int64(heapInUse()) - int64(before)
+	pos, neg := c.sizes()
+	t.Logf("after %d wrong credentials: %d negative entries, %d positive, heap growth %.1f MB", flood, neg, pos, float64(growth)/(1<<20))
+	if neg > c.maxEntries || pos != 1 {
+		t.Fatalf("entries: %d negative (bound %d), %d positive (want 1)", neg, c.maxEntries, pos)
+	}
+	if growth > bound {
+		t.Fatalf("heap grew by %d bytes, documented bound %d", growth, bound)
+	}
+	if c.fresh(string(good[:]), &good, time.Now()) == nil {
+		t.Fatal("the flood evicted the known-good entry")
+	}
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// TestGateFloodStaysBounded: distinct wrong passwords through a Gate
+// against slapd fill the negative cache only up to its bound and leave the
+// good entry in place.
+func TestGateFloodStaysBounded(t *testing.T) {
+	srv := sharedLDAP(t)
+	g, _ := newTestGate(t, directConfig(srv, map[string]interface{}{"negative_cache_ttl": "1m", "cache_max_entries": 50.0}))
+	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
+	for i := 0; i < 300; i++ {
+		expectOutcome(t, check(g, "carol", fmt.Sprintf("guess-%d", i)), OutcomeUnauthorized)
+		if pos, neg := g.cache.sizes(); neg > 50 || pos > 50 {
+			t.Fatalf("cache sizes %d/%d past the bound 50", pos, neg)
+		}
+	}
+	before := counters(t, srv)
+	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
+	if diff := counters(t, srv).Sub(before); diff.Binds != 0 {
+		t.Fatal("the flood pushed the known-good entry out of the cache")
+	}
+}
+
+// TestReloadsLeakNothing builds and discards an API's gate 1000 times, as
+// Tyk's reloads do, each time using it against slapd: no goroutine,
+// connection or meaningful memory is left behind.
+func TestReloadsLeakNothing(t *testing.T) {
+	srv := slapdtest.StartT(t)
+	reg := NewRegistry(nil)
+	defer reg.Close()
+	configs := []map[string]interface{}{directConfig(srv, nil), directConfig(srv, map[string]interface{}{"realm": "Other"})}
+	use := func(i int) {
+		def := &fakeDefinition{name: fmt.Sprint(i)}
+		g, err := reg.gateFor(def, func() APISource { return source("reloaded-api", configs[i%2]) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
+	}
+	use(1) // warm up the runtime and the first gate
+	goroutines, heap := runtime.NumGoroutine(), heapInUse()
+	connsBefore := counters(t, srv).Connections
+	const reloads = 1000
+	for i := 0; i < reloads; i++ {
+		use(i)
+	}
+	reg.Close()
+	waitGoroutines(t, goroutines)
+	growth := int64(heapInUse()) - int64(heap)
+	t.Logf("%d reloads: %d connections opened, heap growth %d KB", reloads, counters(t, srv).Connections-connsBefore, growth>>10)
+	if growth > 1<<20 {
+		t.Fatalf("heap grew by %d bytes over %d reloads", growth, reloads)
+	}
+	if n := reg.Len(); n != 0 {
+		t.Fatalf("registry still tracks %d APIs", n)
+	}
+	if open := openConnections(t, srv.Addr()); open != 0 {
+		t.Fatalf("%d connections to slapd still open", open)
+	}
+}
+
+// openConnections counts this machine's established TCP connections to addr
+// (127.0.0.1:port) from /proc/net/tcp: the client ends only.
+func openConnections(t *testing.T, addr string) int {
+	t.Helper()
+	_, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := strconv.Atoi(portText)
+	want := fmt.Sprintf("0100007F:%04X", port)
+	f, err := os.Open("/proc/net/tcp")
+	if err != nil {
+		t.Fatalf("cannot count connections: %v", err)
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		// sl local_address rem_address st ...; st 01 = ESTABLISHED
+		if len(fields) > 3 && fields[2] == want && fields[3] == "01" {
+			n++
+		}
+	}
+	return n
+}
