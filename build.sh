@@ -12,16 +12,19 @@ DIST_DIR=${DIST_DIR:-$ROOT/dist}
 
 usage() {
 	cat <<EOF
-Usage: ./build.sh [plugin|bundle|test|demo|help]
+Usage: ./build.sh [plugin|bundle|test|bench|demo|help]
 
   plugin (default)  Build ${PLUGIN_NAME}_<version>_linux_amd64.so into dist/ for one Tyk gateway
                     version, then check it against that gateway (every shared module, the Go
                     release, the build flags) and load it with the gateway's own
-                    'tyk plugin load -s ${SYMBOL}'.
+                    'tyk plugin load -s ${SYMBOL}'. With neither a Docker engine nor TYK_SRC
+                    it runs the demo instead.
   bundle            Build the plugin with a new build id, write its manifest.json and run Tyk's
                     bundler: dist/${PLUGIN_NAME}-<id>.zip (inputs kept in dist/${PLUGIN_NAME}-<id>/).
   test              The project's test suite: go vet, race tests, fuzz targets, benchmarks,
                     checks of testdata/.
+  bench             The benchmarks at full length, printed as the README's table: each result
+                    as a ratio of its baseline measured in the same run.
   demo              Run the plugin on localhost against the sample LDAP directory, through the
                     contract host (no Docker, no Tyk needed), and show 200, 401 and 503.
 
@@ -45,7 +48,8 @@ Settings (environment):
   BUNDLE_SIGNING_KEY  RSA private key (PEM) to sign the bundle; unset: unsigned.
   SO_PATH             bundle: bundle this already-built .so instead of building one.
   DIST_DIR            Output directory (default ./dist).
-  FUZZTIME, BENCHTIME test: time per fuzz target (default 5s), iterations per benchmark (200x).
+  FUZZTIME, BENCHTIME test: time per fuzz target (default 5s), iterations per benchmark (200x);
+                      bench: time per benchmark (default 2s), BENCHCOUNT runs each (default 3).
 
 Exit status: 0 done, 1 failure, 2 usage, 3 bundle: manifest written but no bundler found.
 EOF
@@ -151,6 +155,42 @@ mirror_gateway_settings() {
 
 docker_ready() {
 	have docker && docker info >/dev/null 2>&1
+}
+
+# ensure_packages installs the Debian packages the tests and the demo need
+# (slapd and ldap-utils serve the real LDAP directory; no system slapd is
+# started; curl drives the demo) when they are missing and apt-get can run;
+# otherwise it says what to install. Arguments name optional extras
+# (package:command) that are installed when possible and skipped otherwise.
+ensure_packages() {
+	local required=() optional=()
+	missing_packages slapd:slapd ldap-utils:ldapsearch curl:curl
+	required=("${MISSING[@]+"${MISSING[@]}"}")
+	missing_packages "$@"
+	optional=("${MISSING[@]+"${MISSING[@]}"}")
+	((${#required[@]} + ${#optional[@]} == 0)) && return 0
+	if [[ $(id -u) -ne 0 ]] || ! have apt-get; then
+		((${#required[@]} == 0)) && return 0
+		die "missing ${required[*]}: install them with: sudo apt-get install -y ${required[*]}"
+	fi
+	say "installing ${required[*]} ${optional[*]} (apt-get)"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y --no-install-recommends "${required[@]}" "${optional[@]}"; then
+		apt-get update
+		apt-get install -y --no-install-recommends "${required[@]}" "${optional[@]}" ||
+			apt-get install -y --no-install-recommends "${required[@]}"
+	fi
+}
+
+# missing_packages sets MISSING to the packages (of package:command pairs)
+# whose command is not installed.
+missing_packages() {
+	local pkg_cmd cmd
+	MISSING=()
+	for pkg_cmd in "$@"; do
+		cmd=${pkg_cmd#*:}
+		have "$cmd" || [[ -x /usr/sbin/$cmd ]] || MISSING+=("${pkg_cmd%%:*}")
+	done
 }
 
 # ---------------------------------------------------------------------------
@@ -507,12 +547,17 @@ mode_test() {
 	export GOWORK="$ROOT/testdata/tykstandin/go.work"
 	[[ -f $GOWORK ]] || die "missing ${GOWORK}: the workspace with the stand-in Tyk packages"
 	export GOFLAGS=''
+	ensure_packages jq:jq shellcheck:shellcheck docker-compose:docker-compose
 
 	header "[1/7] go vet -tags=goplugin ./..."
 	go vet -tags=goplugin ./...
 
 	header "[2/7] go test -race ${flags[*]} -count=1 ./..."
 	go test -race "${flags[@]}" -count=1 -timeout 12m ./...
+	# Allocation counts mean nothing under -race (sync.Pool drops items on
+	# purpose there), so the TestAlloc* checks only exist in non-race builds.
+	say "allocation checks (non-race build)"
+	go test "${flags[@]}" -count=1 -run '^TestAlloc' ./...
 
 	header "[3/7] fuzz targets, ${fuzztime} each"
 	local line file name found=0
@@ -564,6 +609,21 @@ mode_test() {
 	header "all tests passed"
 }
 
+mode_bench() {
+	local benchtime=${BENCHTIME:-2s} count=${BENCHCOUNT:-3}
+	local flags=(-trimpath -tags=goplugin -run='^$' -benchmem -benchtime="$benchtime" -count="$count")
+	cd "$ROOT"
+	export GOWORK="$ROOT/testdata/tykstandin/go.work"
+	new_tmp_dir
+	local out="$NEW_TMP/bench.txt"
+	header "benchmarks (${benchtime} x ${count} each)"
+	go test "${flags[@]}" -bench='^(BenchmarkHotPath|BenchmarkColdPath)$' ./internal/bench | tee "$out"
+	go test "${flags[@]}" -bench='^BenchmarkHotPathParallel$' -cpu=1,2,8 ./internal/bench | tee -a "$out"
+	go test "${flags[@]}" -bench='^BenchmarkHerd$' ./ldapauth | tee -a "$out"
+	header "table (reproduce with: ./build.sh bench)"
+	go run ./internal/benchreport/cmd/benchreport <"$out"
+}
+
 # ---------------------------------------------------------------------------
 
 main() {
@@ -571,6 +631,11 @@ main() {
 	if [[ $# -gt 1 ]]; then
 		usage >&2
 		exit 2
+	fi
+	if [[ $mode == plugin && -z ${TYK_SRC:-} ]] && ! docker_ready; then
+		say "no Docker engine and no TYK_SRC: cannot build for a real gateway here, running the local demo instead"
+		say "(to build: start Docker, or set TYK_SRC=<checkout of github.com/TykTechnologies/tyk at your gateway's version>)"
+		mode=demo
 	fi
 	case $mode in
 	plugin | bundle)
@@ -583,7 +648,11 @@ main() {
 		"mode_${mode}"
 		;;
 	test) mode_test ;;
-	demo) exec bash "$ROOT/testdata/demo/run.sh" ;;
+	bench) mode_bench ;;
+	demo)
+		ensure_packages
+		exec bash "$ROOT/testdata/demo/run.sh"
+		;;
 	in-image) in_image ;; # used by Dockerfile.plugin-compiler only
 	help | -h | --help) usage ;;
 	*)
