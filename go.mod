@@ -11,6 +11,7 @@ go 1.24
 require (
 	github.com/go-ldap/ldap/v3 v3.4.10
 	github.com/patrickmn/go-cache v2.1.0+incompatible
+	golang.org/x/text v0.21.0
 )
 
 require (

@@ -66,6 +66,8 @@ func BasicFromRequest(r *http.Request, buf *CredentialsBuffer) (username, passwo
 // regard to case, the decoded text is split at the first colon (so passwords
 // may contain colons, usernames may not), both parts must be non-empty,
 // valid UTF-8 and free of control characters, and both are length-bounded.
+// Usernames must also be in the form directories compare (see
+// checkUsernameForm); passwords are passed on byte for byte.
 //
 // An empty password is refused here, before any network traffic: a simple
 // bind with an empty password is an "unauthenticated bind", which Active
@@ -125,6 +127,9 @@ func ParseBasic(header string, buf *CredentialsBuffer) (username, password []byt
 		return nil, nil, errPasswordTooLong
 	}
 	if err := checkCredentialText(username); err != nil {
+		return nil, nil, err
+	}
+	if err := checkUsernameForm(username); err != nil {
 		return nil, nil, err
 	}
 	if err := checkCredentialText(password); err != nil {

@@ -104,3 +104,47 @@ func TestCredentialsErrorsNeverQuoteInput(t *testing.T) {
 		}
 	}
 }
+
+// Spellings a directory folds into another account's name are refused
+// before any traffic: they would multiply an account's names (and its
+// failure counts). See checkUsernameForm.
+func TestUsernameForm(t *testing.T) {
+	tests := []struct {
+		name string
+		user string
+		ok   bool
+	}{
+		{"ascii", "alice", true},
+		{"ascii with space inside", "mary ann", true},
+		{"latin composed", "jürgen", true},
+		{"cjk", "山田", true},
+		{"apostrophe", "o'brien", true},
+		{"fullwidth letter", "ａlice", false},
+		{"all fullwidth", "ａｌｉｃｅ", false},
+		{"circled letter", "ⓐlice", false},
+		{"mathematical bold", "𝐚lice", false},
+		{"decomposed umlaut", "ju\u0308rgen", false},
+		{"ligature", "ﬁle", false},
+		{"soft hyphen", "ali\u00adce", false},
+		{"zero width space", "ali\u200bce", false},
+		{"zero width joiner", "ali\u200dce", false},
+		{"no-break space", "alice\u00a0", false},
+		{"ideographic space", "alice\u3000", false},
+		{"variation selector", "alice\ufe0f", false},
+		{"combining grapheme joiner", "ali\u034fce", false},
+		{"byte order mark", "\ufeffalice", false},
+		{"superscript", "alice²", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf CredentialsBuffer
+			_, _, err := ParseBasic(basic(tt.user+":secret"), &buf)
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
+			}
+			if !tt.ok && err != errUsernameNotNormal {
+				t.Fatalf("err = %v, want errUsernameNotNormal", err)
+			}
+		})
+	}
+}

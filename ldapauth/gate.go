@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	gocache "github.com/patrickmn/go-cache"
@@ -125,9 +126,7 @@ func (g *Gate) Close() { g.dir.Close() }
 // can reach the upstream. A cache hit does no I/O and takes no lock other
 // than the cache's read lock.
 func (g *Gate) Check(r *http.Request) Result {
-	for _, h := range g.spoofable {
-		delete(r.Header, h)
-	}
+	g.removeSpoofedHeaders(r.Header)
 	s := g.cache.getScratch()
 	defer g.cache.putScratch(s)
 
@@ -256,6 +255,52 @@ func (g *Gate) bindGuard(typedKey string) func(canonical string) error {
 		}
 		return nil
 	}
+}
+
+// removeSpoofedHeaders deletes every client-sent copy of the identity
+// headers: the canonical name, and any spelling that differs only in case or
+// in '_' for '-' (Go does not canonicalise names with underscores, and
+// CGI-style upstreams such as PHP-FPM, WSGI and Rack read X_Authenticated_User
+// and X-Authenticated-User as the same variable).
+func (g *Gate) removeSpoofedHeaders(h http.Header) {
+	for _, name := range g.spoofable {
+		delete(h, name)
+	}
+	for key := range h {
+		if strings.IndexByte(key, '_') < 0 {
+			continue // every other spelling was canonicalised by net/http
+		}
+		for _, name := range g.spoofable {
+			if sameHeaderName(key, name) {
+				delete(h, key)
+				break
+			}
+		}
+	}
+}
+
+// sameHeaderName compares header names ignoring ASCII case and treating
+// '_' and '-' as equal.
+func sameHeaderName(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if foldHeaderByte(a[i]) != foldHeaderByte(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func foldHeaderByte(c byte) byte {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return c + 'a' - 'A'
+	case c == '_':
+		return '-'
+	}
+	return c
 }
 
 // Forward prepares a granted request for the upstream: removes the

@@ -315,3 +315,22 @@ func TestLogsNeverContainPasswords(t *testing.T) {
 		t.Fatal("a log line contains an Authorization header")
 	}
 }
+
+func TestSameHeaderName(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"X_Authenticated_User", "X-Authenticated-User", true},
+		{"x_authenticated-user", "X-Authenticated-User", true},
+		{"X-Authenticated_User", "X-Authenticated-User", true},
+		{"X-Authenticated-Users", "X-Authenticated-User", false},
+		{"X-Authenticated-Usex", "X-Authenticated-User", false},
+		{"X@Authenticated-User", "X`Authenticated-User", false},
+	}
+	for _, tt := range tests {
+		if got := sameHeaderName(tt.a, tt.b); got != tt.want {
+			t.Errorf("sameHeaderName(%q, %q) = %v", tt.a, tt.b, got)
+		}
+	}
+}

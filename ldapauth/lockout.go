@@ -1,7 +1,6 @@
 package ldapauth
 
 import (
-	"strings"
 	"sync"
 	"time"
 )
@@ -38,12 +37,6 @@ type failureRecord struct {
 func newFailureTracker(max int, window time.Duration) *failureTracker {
 	return &failureTracker{max: max, window: window, capacity: maxTrackedUsers, now: time.Now,
 		users: make(map[string]*failureRecord)}
-}
-
-// lockoutKey folds the ways one account can be typed ("Alice", " alice")
-// into one key, before the directory has told us the canonical name.
-func lockoutKey(username string) string {
-	return strings.ToLower(strings.Join(strings.Fields(username), " "))
 }
 
 // lockedFor returns how long key stays locked, or 0.

@@ -75,9 +75,13 @@ func TestFailureTrackerAliasLock(t *testing.T) {
 }
 
 func TestLockoutKey(t *testing.T) {
-	for _, in := range []string{"alice", "Alice", " alice", "ALICE  ", "  aLiCe "} {
-		if got := lockoutKey(in); got != "alice" {
-			t.Errorf("lockoutKey(%q) = %q", in, got)
+	tests := []struct{ in, want string }{
+		{"alice", "alice"}, {"Alice", "alice"}, {" alice", "alice"}, {"ALICE  ", "alice"}, {"  aLiCe ", "alice"},
+		{"mary  ann", "mary ann"}, {"STRASSE", "strasse"}, {"straße", "strasse"}, {"ǅ", "dž"},
+	}
+	for _, tt := range tests {
+		if got := lockoutKey(tt.in); got != tt.want {
+			t.Errorf("lockoutKey(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
