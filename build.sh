@@ -619,7 +619,7 @@ mode_bench() {
 	header "benchmarks (${benchtime} x ${count} each)"
 	go test "${flags[@]}" -bench='^(BenchmarkHotPath|BenchmarkColdPath)$' ./internal/bench | tee "$out"
 	go test "${flags[@]}" -bench='^BenchmarkHotPathParallel$' -cpu=1,2,8 ./internal/bench | tee -a "$out"
-	go test "${flags[@]}" -bench='^BenchmarkHerd$' ./ldapauth | tee -a "$out"
+	go test "${flags[@]}" -bench='^(BenchmarkHerd|BenchmarkGateCacheHit)$' ./ldapauth | tee -a "$out"
 	header "table (reproduce with: ./build.sh bench)"
 	go run ./internal/benchreport/cmd/benchreport <"$out"
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -181,11 +182,7 @@ func sortedMetaKeys(m map[string]interface{}) []string {
 // CopyMetaData returns a fresh copy of the session metadata; the gateway
 // merges policy metadata into the map it is given.
 func (gr *Grant) CopyMetaData() map[string]interface{} {
-	m := make(map[string]interface{}, len(gr.MetaData))
-	for k, v := range gr.MetaData {
-		m[k] = v
-	}
-	return m
+	return maps.Clone(gr.MetaData)
 }
 
 // persistStateFor returns the write record shared by grants of the same

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -40,12 +41,25 @@ var (
 // would cost more than the binds being measured).
 func sharedLDAP(tb testing.TB) *slapdtest.Server {
 	tb.Helper()
-	ldapOnce.Do(func() { ldapServer, ldapErr = slapdtest.Start(slapdtest.Options{DisableStats: true}) })
+	ldapOnce.Do(func() {
+		ldapServer, ldapErr = slapdtest.Start(slapdtest.Options{DisableStats: true})
+		for i := 0; ldapErr == nil && i < benchUsers; i++ {
+			_, ldapErr = ldapServer.AddUser(slapdtest.NewUser{UID: benchUID(i), Password: benchPassword(i)})
+		}
+	})
 	if ldapErr != nil {
 		tb.Fatalf("cannot start slapd: %v", ldapErr)
 	}
 	return ldapServer
 }
+
+// benchUsers distinct users let concurrent benchmark callers bind without
+// sharing credentials (identical concurrent checks would be merged into one
+// bind, which is not what the cold-path benchmark measures).
+const benchUsers = 16
+
+func benchUID(i int) string      { return fmt.Sprintf("bench%02d", i) }
+func benchPassword(i int) string { return fmt.Sprintf("bench-pass-%02d", i) }
 
 type handler = func(http.ResponseWriter, *http.Request)
 
