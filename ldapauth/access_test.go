@@ -3,6 +3,8 @@ package ldapauth
 import (
 	"reflect"
 	"testing"
+
+	ldap "github.com/go-ldap/ldap/v3"
 )
 
 func identityWithGroups(user string, groups ...Group) *Identity {
@@ -90,5 +92,40 @@ func TestNormalizeDN(t *testing.T) {
 	}
 	if normalizeDN("cn=a,dc=org") == normalizeDN("cn=b,dc=org") {
 		t.Error("different DNs normalise equal")
+	}
+}
+
+// Active Directory is not available here, so the in-chain query is checked
+// for what can be checked without it: a valid extensible-match filter on
+// member with the in-chain rule, whose value is exactly the user's DN
+// (escaped, so a DN with filter metacharacters cannot change the query).
+func TestInChainFilter(t *testing.T) {
+	for _, dn := range []string{
+		"CN=Alice Archer,OU=Users,DC=corp,DC=example,DC=com",
+		`CN=Smith\, John (Ops),OU=Users,DC=corp,DC=example,DC=com`,
+		"CN=*)(objectClass=*,DC=corp",
+	} {
+		filter := inChainFilter(dn)
+		packet, err := ldap.CompileFilter(filter)
+		if err != nil {
+			t.Fatalf("%q: %v", filter, err)
+		}
+		if packet.Tag != ldap.FilterExtensibleMatch {
+			t.Fatalf("%q is not an extensible match", filter)
+		}
+		var rule, attr, value string
+		for _, child := range packet.Children {
+			switch child.Tag {
+			case ldap.MatchingRuleAssertionMatchingRule:
+				rule = child.Data.String()
+			case ldap.MatchingRuleAssertionType:
+				attr = child.Data.String()
+			case ldap.MatchingRuleAssertionMatchValue:
+				value = child.Data.String()
+			}
+		}
+		if rule != matchingRuleInChain || attr != "member" || value != dn {
+			t.Fatalf("%q: rule %q attr %q value %q", filter, rule, attr, value)
+		}
 	}
 }

@@ -20,7 +20,7 @@ const (
 // group the DN is a member of, directly or through nesting.
 const (
 	matchingRuleInChain      = "1.2.840.113556.1.4.1941"
-	activeDirectoryCapablity = "1.2.840.113556.1.4.800"
+	activeDirectoryCapability = "1.2.840.113556.1.4.800"
 )
 
 // nestedParentFilter finds groups that list a group as a member. It is fixed
@@ -119,8 +119,7 @@ func (d *Directory) groupsFromSearch(ctx context.Context, c *ldap.Conn, userDN, 
 			return err
 		}
 		if isAD {
-			filter := "(member:" + matchingRuleInChain + ":=" + ldap.EscapeFilter(userDN) + ")"
-			found, err := d.searchGroups(ctx, c, filter)
+			found, err := d.searchGroups(ctx, c, inChainFilter(userDN))
 			for _, g := range found {
 				groups.add(g)
 			}
@@ -147,6 +146,12 @@ func (d *Directory) groupsFromSearch(ctx context.Context, c *ldap.Conn, userDN, 
 		frontier = next
 	}
 	return nil
+}
+
+// inChainFilter asks Active Directory for every group userDN belongs to,
+// directly or through nesting, in one search.
+func inChainFilter(userDN string) string {
+	return "(member:" + matchingRuleInChain + ":=" + ldap.EscapeFilter(userDN) + ")"
 }
 
 func (d *Directory) searchGroups(ctx context.Context, c *ldap.Conn, filter string) ([]Group, error) {
@@ -198,7 +203,7 @@ func (d *Directory) isActiveDirectory(ctx context.Context, c *ldap.Conn) (bool, 
 	isAD := false
 	if len(res.Entries) == 1 {
 		for _, capability := range res.Entries[0].GetEqualFoldAttributeValues("supportedCapabilities") {
-			if strings.TrimSpace(capability) == activeDirectoryCapablity {
+			if strings.TrimSpace(capability) == activeDirectoryCapability {
 				isAD = true
 			}
 		}
