@@ -369,7 +369,7 @@ EOF
 }
 
 mode_plugin() {
-	local so gw_bin version out_dir=$DIST_DIR base
+	local so out_dir=$DIST_DIR base
 	edition_settings
 	check_build_id
 	base=${PLUGIN_NAME}${BUILD_ID:+-$BUILD_ID}
@@ -381,6 +381,14 @@ mode_plugin() {
 		print_plugin_use "$so"
 		return
 	fi
+	build_local "$out_dir" "$base"
+	print_plugin_use "$BUILT_SO"
+}
+
+# build_local OUT_DIR SO_BASE builds against TYK_SRC (and TYK_BIN when set)
+# and runs the dependency check; BUILT_SO is the .so.
+build_local() {
+	local out_dir=$1 base=$2 version gw_bin
 	check_tyk_src
 	version=$(gateway_src_version)
 	gw_bin=$(local_gateway_bin)
@@ -389,9 +397,7 @@ mode_plugin() {
 		BUILD_TAGS=$GW_TAGS
 	fi
 	build_so "$ROOT" "$(cd "$TYK_SRC" && pwd)" "$version" "$BUILD_TAGS" "${BUILD_ID:-}" "$out_dir" "$base"
-	so=$BUILT_SO
-	check_so "$so" "$BUILD_TAGS" "${BUILD_ID:-}" "$gw_bin" "$TYK_SRC"
-	print_plugin_use "$so"
+	check_so "$BUILT_SO" "$BUILD_TAGS" "${BUILD_ID:-}" "$gw_bin" "$TYK_SRC"
 }
 
 # find_bundler sets BUNDLER to the command that runs 'tyk bundle build' in
@@ -470,17 +476,8 @@ mode_bundle() {
 		# The image builds, checks and writes the manifest.
 		docker_build bundle "$DIST_DIR"
 	else
-		local version gw_bin
-		check_tyk_src
-		version=$(gateway_src_version)
-		gw_bin=$(local_gateway_bin)
-		if [[ -n $gw_bin ]]; then
-			mirror_gateway_settings "$gw_bin" "$BUILD_TAGS"
-			BUILD_TAGS=$GW_TAGS
-		fi
-		build_so "$ROOT" "$(cd "$TYK_SRC" && pwd)" "$version" "$BUILD_TAGS" "$BUILD_ID" "$stage" "$PLUGIN_NAME"
+		build_local "$stage" "$PLUGIN_NAME"
 		so=$BUILT_SO
-		check_so "$so" "$BUILD_TAGS" "$BUILD_ID" "$gw_bin" "$TYK_SRC"
 		write_manifest "$so"
 	fi
 	[[ -f $stage/manifest.json ]] || die "no ${stage}/manifest.json after the build"
@@ -617,9 +614,9 @@ mode_bench() {
 	new_tmp_dir
 	local out="$NEW_TMP/bench.txt"
 	header "benchmarks (${benchtime} x ${count} each)"
-	go test "${flags[@]}" -bench='^(BenchmarkHotPath|BenchmarkColdPath)$' ./internal/bench | tee "$out"
+	go test "${flags[@]}" -bench='^(BenchmarkHotPath|BenchmarkGateCacheHit|BenchmarkColdPath)$' ./internal/bench | tee "$out"
 	go test "${flags[@]}" -bench='^BenchmarkHotPathParallel$' -cpu=1,2,8 ./internal/bench | tee -a "$out"
-	go test "${flags[@]}" -bench='^(BenchmarkHerd|BenchmarkGateCacheHit)$' ./ldapauth | tee -a "$out"
+	go test "${flags[@]}" -bench='^BenchmarkHerd$' ./ldapauth | tee -a "$out"
 	header "table (reproduce with: ./build.sh bench)"
 	go run ./internal/benchreport/cmd/benchreport <"$out"
 }

@@ -2,8 +2,6 @@ package ldapauth
 
 import (
 	"bufio"
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/http"
@@ -17,43 +15,6 @@ import (
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
-
-// BenchmarkGateCacheHit isolates the plugin's own work on a cache hit
-// (strip spoofed headers, parse the header, HMAC, cache lookup, persistence
-// check) from the session that Tyk's types require (see internal/bench),
-// against the same floor: HMAC-SHA256 of the credentials alone.
-func BenchmarkGateCacheHit(b *testing.B) {
-	srv := sharedLDAP(b)
-	// No logger: as in a gateway not at debug level, no decision line is built.
-	g := NewGate(APIInfo{ID: "bench"}, mustConfig(b, directConfig(srv, map[string]interface{}{"session_key_secret": "benchmark-session-secret-0123"})), nil)
-	defer g.Close()
-	if check(g, "alice", "alice-pass-1").Outcome != OutcomeGranted {
-		b.Fatal("warm-up refused")
-	}
-	b.Run("Floor", func(b *testing.B) {
-		key := make([]byte, 32)
-		user, pass := []byte("alice"), []byte("alice-pass-1")
-		var sum [32]byte
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			mac := hmac.New(sha256.New, key)
-			mac.Write(user)
-			mac.Write(pass)
-			mac.Sum(sum[:0])
-		}
-	})
-	b.Run("Check", func(b *testing.B) {
-		r := request("alice", "alice-pass-1")
-		auth := r.Header["Authorization"]
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			r.Header["Authorization"] = auth
-			if g.Check(r).Outcome != OutcomeGranted {
-				b.Fatal("refused")
-			}
-		}
-	})
-}
 
 // BenchmarkHerd measures the latency of a burst of 1000 concurrent
 // identical cold requests (one bind answers all of them) against a single

@@ -19,7 +19,7 @@ const (
 // Active Directory's LDAP_MATCHING_RULE_IN_CHAIN: one search returns every
 // group the DN is a member of, directly or through nesting.
 const (
-	matchingRuleInChain      = "1.2.840.113556.1.4.1941"
+	matchingRuleInChain       = "1.2.840.113556.1.4.1941"
 	activeDirectoryCapability = "1.2.840.113556.1.4.800"
 )
 

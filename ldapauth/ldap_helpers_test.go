@@ -2,7 +2,6 @@ package ldapauth
 
 import (
 	"context"
-	"net"
 	"os"
 	"sync"
 	"testing"
@@ -95,13 +94,4 @@ func counters(t testing.TB, srv *slapdtest.Server) slapdtest.Counts {
 }
 
 // deadURL is an ldap:// URL on a loopback port nobody listens on.
-func deadURL(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "ldap://" + addr
-}
+func deadURL(t testing.TB) string { return slapdtest.ClosedPortURL(t) }

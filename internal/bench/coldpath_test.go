@@ -1,44 +1,28 @@
 package bench
 
 import (
+	"fmt"
 	"sync/atomic"
 	"testing"
 
 	ldap "github.com/go-ldap/ldap/v3"
 )
 
-// BenchmarkColdPath compares binds per second with the cache off (every
-// request binds) through the loaded plugin with raw go-ldap binds over a
-// pool of the same size, on the same slapd, in the same run. Both use 8
-// concurrent callers, each with its own user (so no two concurrent checks
+// BenchmarkColdPath compares checks per second with the cache off (every
+// request asks the directory) through the loaded plugin with raw go-ldap
+// over a pool of the same size, on the same slapd, in the same run. All use
+// 8 concurrent callers, each with its own user (so no two concurrent checks
 // are identical and merged), and 8 connections.
 func BenchmarkColdPath(b *testing.B) {
 	srv := sharedLDAP(b)
 	b.Run("RawPooledBinds", func(b *testing.B) {
-		pool := make(chan *ldap.Conn, 8)
-		for i := 0; i < cap(pool); i++ {
-			c, err := ldap.DialURL(srv.URL())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
-			pool <- c
-		}
-		var next atomic.Int32
-		b.ReportAllocs()
-		b.SetParallelism(4) // 4 x GOMAXPROCS(2) = 8 callers
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			i := int(next.Add(1)-1) % benchUsers
-			dn, pw := "uid="+benchUID(i)+",ou=people,dc=example,dc=org", benchPassword(i)
-			for pb.Next() {
+		pool := rawPool(b, srv.URL())
+		perUser(b, func(user int) func() error {
+			dn, pw := benchDN(user), benchPassword(user)
+			return func() error {
 				c := <-pool
-				err := c.Bind(dn, pw)
-				pool <- c
-				if err != nil {
-					b.Error(err)
-					return
-				}
+				defer func() { pool <- c }()
+				return c.Bind(dn, pw)
 			}
 		})
 	})
@@ -46,34 +30,18 @@ func BenchmarkColdPath(b *testing.B) {
 	// of the user's own entry for the canonical username. The plugin does
 	// exactly this per request with the cache off.
 	b.Run("RawPooledBindAndRead", func(b *testing.B) {
-		pool := make(chan *ldap.Conn, 8)
-		for i := 0; i < cap(pool); i++ {
-			c, err := ldap.DialURL(srv.URL())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
-			pool <- c
-		}
-		var next atomic.Int32
-		b.ReportAllocs()
-		b.SetParallelism(4)
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			i := int(next.Add(1)-1) % benchUsers
-			dn, pw := "uid="+benchUID(i)+",ou=people,dc=example,dc=org", benchPassword(i)
+		pool := rawPool(b, srv.URL())
+		perUser(b, func(user int) func() error {
+			dn, pw := benchDN(user), benchPassword(user)
 			read := ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 2, 5, false, "(objectClass=*)", []string{"uid"}, nil)
-			for pb.Next() {
+			return func() error {
 				c := <-pool
-				err := c.Bind(dn, pw)
-				if err == nil {
-					_, err = c.Search(read)
+				defer func() { pool <- c }()
+				if err := c.Bind(dn, pw); err != nil {
+					return err
 				}
-				pool <- c
-				if err != nil {
-					b.Error(err)
-					return
-				}
+				_, err := c.Search(read)
+				return err
 			}
 		})
 	})
@@ -84,19 +52,49 @@ func BenchmarkColdPath(b *testing.B) {
 		def := api("bench-cold", cfg)
 		h := ldapAuth(b)
 		warm(b, h, newReusableRequest(def, authHeader(benchUID(0), benchPassword(0))))
-		var next atomic.Int32
-		b.ReportAllocs()
-		b.SetParallelism(4)
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			i := int(next.Add(1)-1) % benchUsers
-			q, w := newReusableRequest(def, authHeader(benchUID(i), benchPassword(i))), newDiscardWriter()
-			for pb.Next() {
+		perUser(b, func(user int) func() error {
+			q, w := newReusableRequest(def, authHeader(benchUID(user), benchPassword(user))), newDiscardWriter()
+			return func() error {
 				h(w, q.next())
-			}
-			if w.written != 0 {
-				b.Errorf("%d requests were refused", w.written)
+				if w.written != 0 {
+					return fmt.Errorf("request refused")
+				}
+				return nil
 			}
 		})
 	})
+}
+
+// perUser runs op in 8 parallel callers (4 x GOMAXPROCS 2), each bound to
+// its own bench user; newOp prepares a caller's op.
+func perUser(b *testing.B, newOp func(user int) func() error) {
+	var next atomic.Int32
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		op := newOp(int(next.Add(1)-1) % benchUsers)
+		for pb.Next() {
+			if err := op(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func benchDN(user int) string { return "uid=" + benchUID(user) + ",ou=people,dc=example,dc=org" }
+
+// rawPool opens 8 plain go-ldap connections, closed when b ends.
+func rawPool(b *testing.B, url string) chan *ldap.Conn {
+	pool := make(chan *ldap.Conn, 8)
+	for i := 0; i < cap(pool); i++ {
+		c, err := ldap.DialURL(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close() })
+		pool <- c
+	}
+	return pool
 }

@@ -4,9 +4,13 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"net/http/httptest"
 	"testing"
 
+	"github.com/TykTechnologies/tyk/apidef"
+
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
 )
 
 const (
@@ -22,45 +26,78 @@ func hotConfig(srv *slapdtest.Server) map[string]interface{} {
 	}
 }
 
+// hotSetup loads both plugins and warms the LDAP plugin's cache for an API.
+func hotSetup(b *testing.B, apiID string) (ldap, noop handler, def *apidef.APIDefinition, auth []string) {
+	srv := sharedLDAP(b)
+	ldap, noop = ldapAuth(b), noopAuth(b)
+	def = api(apiID, hotConfig(srv))
+	auth = authHeader(benchUser, benchPass)
+	warm(b, ldap, newReusableRequest(def, auth))
+	return ldap, noop, def, auth
+}
+
+// benchFloor is HMAC-SHA256 of the credentials alone (hmac.New, Write,
+// Sum): the least work any cache keyed like ours does per request.
+func benchFloor(b *testing.B) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	user, pass := []byte(benchUser), []byte(benchPass)
+	var sum [sha256.Size]byte
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		mac := hmac.New(sha256.New, key)
+		mac.Write(user)
+		mac.Write(pass)
+		mac.Sum(sum[:0])
+	}
+}
+
 // BenchmarkHotPath compares, in one run:
-//   - Floor: HMAC-SHA256 of the credentials alone (hmac.New, Write, Sum),
-//     the least work any cache keyed like ours must do per request;
+//   - Floor: benchFloor;
 //   - NoopPlugin: a loaded auth plugin that only creates and sets a session,
 //     the ceiling for any Tyk auth plugin;
 //   - LDAPAuthCacheHit: the real plugin on a warm cache: header parse, cache
 //     lookup, session build, identity headers, ctx.SetSession.
 func BenchmarkHotPath(b *testing.B) {
-	srv := sharedLDAP(b)
-	ldap, noop := ldapAuth(b), noopAuth(b)
-	def := api("bench-hot", hotConfig(srv))
-	auth := authHeader(benchUser, benchPass)
-	warm(b, ldap, newReusableRequest(def, auth))
-
-	b.Run("Floor", func(b *testing.B) {
-		key := make([]byte, 32)
-		rand.Read(key)
-		user, pass := []byte(benchUser), []byte(benchPass)
-		var sum [sha256.Size]byte
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			mac := hmac.New(sha256.New, key)
-			mac.Write(user)
-			mac.Write(pass)
-			mac.Sum(sum[:0])
-		}
-	})
+	ldap, noop, def, auth := hotSetup(b, "bench-hot")
+	b.Run("Floor", benchFloor)
 	b.Run("NoopPlugin", func(b *testing.B) { serve(b, noop, newReusableRequest(def, auth)) })
 	b.Run("LDAPAuthCacheHit", func(b *testing.B) { serve(b, ldap, newReusableRequest(def, auth)) })
+}
+
+// BenchmarkGateCacheHit isolates the plugin's own work on a cache hit
+// (strip spoofed headers, parse the header, HMAC, cache lookup, persistence
+// check), without the Tyk session, against the same floor. The gate has no
+// logger: as in a gateway not at debug level, no decision line is built.
+func BenchmarkGateCacheHit(b *testing.B) {
+	cfg, err := ldapauth.ParseConfig(hotConfig(sharedLDAP(b)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := ldapauth.NewGate(ldapauth.APIInfo{ID: "bench-gate"}, cfg, nil)
+	defer g.Close()
+	r := httptest.NewRequest("GET", "/", nil)
+	auth := authHeader(benchUser, benchPass)
+	r.Header["Authorization"] = auth
+	if g.Check(r).Outcome != ldapauth.OutcomeGranted {
+		b.Fatal("warm-up request refused")
+	}
+	b.Run("Floor", benchFloor)
+	b.Run("Check", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			r.Header["Authorization"] = auth
+			if g.Check(r).Outcome != ldapauth.OutcomeGranted {
+				b.Fatal("refused")
+			}
+		}
+	})
 }
 
 // BenchmarkHotPathParallel is the same under many goroutines; run it with
 // -cpu 1,2,8 to look for lock contention.
 func BenchmarkHotPathParallel(b *testing.B) {
-	srv := sharedLDAP(b)
-	ldap, noop := ldapAuth(b), noopAuth(b)
-	def := api("bench-hot-parallel", hotConfig(srv))
-	auth := authHeader(benchUser, benchPass)
-	warm(b, ldap, newReusableRequest(def, auth))
+	ldap, noop, def, auth := hotSetup(b, "bench-hot-parallel")
 	for _, c := range []struct {
 		name string
 		h    handler

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -61,18 +60,6 @@ func checkGranted(t *testing.T, r reply, user string) {
 	if got := r.seen.Header.Values("X-Authenticated-User"); len(got) != 1 || got[0] != user {
 		t.Fatalf("upstream saw X-Authenticated-User %q, want exactly %q", got, user)
 	}
-}
-
-// closedPortURL returns an ldap:// URL on which nothing listens.
-func closedPortURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "ldap://" + addr
 }
 
 // logLines returns the lines of text that contain every one of parts.

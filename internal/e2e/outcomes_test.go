@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost"
 )
 
@@ -29,7 +30,7 @@ func TestOutcomes(t *testing.T) {
 			{"direct", e.direct(), nil},
 			{"search", e.search(), nil},
 			{"realm", e.direct("realm", "Corporate LDAP"), nil},
-			{"down", e.direct("urls", closedPortURL(t), "dial_timeout", "1s"), nil},
+			{"down", e.direct("urls", slapdtest.ClosedPortURL(t), "dial_timeout", "1s"), nil},
 			{"badtype", e.direct("pool_size", "x"), nil},
 			{"unknown", e.direct("requierd_groups", []string{"developers"}), nil},
 			{"disabled", e.direct(), []apiOption{configDataDisabled}},

@@ -1,6 +1,9 @@
 package slapdtest
 
-import "testing"
+import (
+	"net"
+	"testing"
+)
 
 // StartT starts a server for a test and stops it in t.Cleanup. It fails
 // the test (never skips) when slapd cannot start; if the OpenLDAP programs
@@ -21,4 +24,17 @@ func StartT(t testing.TB, opts ...Option) *Server {
 		}
 	})
 	return s
+}
+
+// ClosedPortURL returns an ldap:// URL on a loopback port nobody listens
+// on: a directory server that refuses connections.
+func ClosedPortURL(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "ldap://" + addr
 }
