@@ -239,7 +239,7 @@ func (d *Directory) withConn(ctx context.Context, p *pool, op func(*ldap.Conn) e
 		p.put(c, false)
 		p.dropIdle()
 		d.log.Debugf("pooled connection to %s broke (%v); retrying on a new one", p.dialer.srv.URL, err)
-		if c, fresh, err = p.get(ctx); err != nil {
+		if c, _, err = p.get(ctx); err != nil {
 			return err
 		}
 		err = op(c)

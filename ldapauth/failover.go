@@ -114,12 +114,6 @@ func (ep *endpoint) release() {
 	ep.mu.Unlock()
 }
 
-func (ep *endpoint) isDown() bool {
-	ep.mu.Lock()
-	defer ep.mu.Unlock()
-	return ep.down
-}
-
 func (ep *endpoint) close() {
 	ep.service.close()
 	ep.user.close()

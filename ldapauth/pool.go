@@ -23,7 +23,6 @@ type pool struct {
 	idle   []idleConn // most recently used last
 	closed bool
 	reaper *time.Timer // armed while idle connections exist
-	dials  int         // connections opened, for tests and logs
 }
 
 type idleConn struct {
@@ -51,9 +50,6 @@ func (p *pool) get(ctx context.Context) (conn *ldap.Conn, fresh bool, err error)
 		<-p.slots
 		return nil, false, err
 	}
-	p.mu.Lock()
-	p.dials++
-	p.mu.Unlock()
 	// A pool closed by a reload still serves the requests already using it;
 	// put closes their connections instead of keeping them.
 	return c, true, nil
@@ -148,13 +144,6 @@ func (p *pool) close() {
 	}
 	p.mu.Unlock()
 	p.dropIdle()
-}
-
-// stats reports idle connections and connections opened so far.
-func (p *pool) stats() (idle, dials int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.idle), p.dials
 }
 
 func clearTail(s []idleConn, from int) {

@@ -129,4 +129,3 @@ func newDiscardWriter() *discardWriter               { return &discardWriter{h: 
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(b []byte) (int, error) { w.written++; return len(b), nil }
 func (w *discardWriter) WriteHeader(int)             { w.written++ }
-func (w *discardWriter) reset()                      { w.written = 0; clear(w.h) }

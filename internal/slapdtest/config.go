@@ -20,7 +20,7 @@ type confData struct {
 }
 
 // slapdConfTemplate: mdb + memberof (so groupOfNames members get memberOf),
-// ACLs as described in notes/slapdtest.md:
+// ACLs as described in internal/slapdtest/README.md:
 //   - anyone may read the root DSE and the schema (clients probe them);
 //   - userPassword: anonymous may authenticate against it, nobody reads it;
 //   - entries: the service account reads all, a user reads their own entry,

@@ -13,6 +13,6 @@
 // stands in for Redis, and a token-auth API (mw_auth_key.go) reads from it.
 //
 // Everything it imports from github.com/TykTechnologies/tyk comes, in tests,
-// from the stand-in module in testdata/tykstandin; see notes/tykhost.md for
+// from the stand-in module in testdata/tykstandin; see internal/tykhost/CONTRACT.md for
 // the contract rules and every known difference from the real gateway.
 package tykhost
