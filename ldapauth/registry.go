@@ -1,7 +1,6 @@
 package ldapauth
 
 import (
-	"errors"
 	"sync"
 )
 
@@ -47,10 +46,6 @@ func NewRegistry(log Logger) *Registry {
 	}
 	return &Registry{log: log, byID: make(map[string]*apiEntry)}
 }
-
-// ErrConfigDisabled is returned for APIs whose plugin configuration is
-// switched off in the definition.
-var ErrConfigDisabled = errors.New("plugin configuration is disabled in the API definition")
 
 // Lookup returns the gate for the API whose definition is identified by key,
 // if that definition has been admitted before. This is the per-request path:

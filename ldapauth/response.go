@@ -101,10 +101,6 @@ func (g *Gate) WriteDenial(w http.ResponseWriter, res Result) {
 	_, _ = w.Write(body)
 }
 
-// MisconfiguredResult is the answer for an API whose configuration could not
-// be loaded at all.
-func MisconfiguredResult() Result { return Result{Outcome: OutcomeMisconfigured} }
-
 // WriteMisconfigured answers 500 without needing a Gate (there is none when
 // the configuration does not parse).
 func WriteMisconfigured(w http.ResponseWriter) {
