@@ -1,55 +1,62 @@
 package ldapauth
 
 import (
-	"sort"
-	"strings"
+	"maps"
+	"slices"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 )
 
 // accessRules decides whether an authenticated user may use the API:
 // allowed if listed in allowed_users or a member of any required group. With
-// neither key set every authenticated user is allowed.
+// neither key set every authenticated user is allowed. Groups have already
+// been confined to group_base_dn by the directory, so a bare name only ever
+// matches a group under it.
 type accessRules struct {
-	users      map[string]bool // lower-cased canonical usernames
-	groupNames map[string]bool // lower-cased group names
-	groupDNs   map[string]bool // normalized DNs
+	users  map[string]bool // folded canonical usernames
+	groups groupMatcher
 }
 
 func newAccessRules(cfg *Config) accessRules {
-	r := accessRules{users: map[string]bool{}, groupNames: map[string]bool{}, groupDNs: map[string]bool{}}
+	r := accessRules{users: map[string]bool{}, groups: newGroupMatcher(cfg.RequiredGroups)}
 	for _, u := range cfg.AllowedUsers {
-		r.users[strings.ToLower(u)] = true
-	}
-	for _, g := range cfg.RequiredGroups {
-		if isDNRef(g) {
-			r.groupDNs[normalizeDN(g)] = true
-		} else {
-			r.groupNames[strings.ToLower(g)] = true
-		}
+		r.users[directory.FoldValue(u)] = true
 	}
 	return r
 }
 
-func (r accessRules) active() bool {
-	return len(r.users)+len(r.groupNames)+len(r.groupDNs) > 0
+func (r accessRules) active() bool { return len(r.users) > 0 || !r.groups.empty() }
+
+func (r accessRules) allows(id *directory.Identity) bool {
+	return !r.active() || r.users[directory.FoldValue(id.Username)] || r.groups.matchesAny(id.Groups)
 }
 
-func (r accessRules) allows(id *Identity) bool {
-	if !r.active() || r.users[strings.ToLower(id.Username)] {
-		return true
-	}
-	for _, g := range id.Groups {
-		if inGroup(g, r.groupNames, r.groupDNs) {
-			return true
+// groupMatcher matches groups by name or by normalised DN.
+type groupMatcher struct {
+	names map[string]bool // folded group names
+	dns   map[string]bool // normalised DNs
+}
+
+func newGroupMatcher(refs []string) groupMatcher {
+	m := groupMatcher{names: map[string]bool{}, dns: map[string]bool{}}
+	for _, ref := range refs {
+		if isDNRef(ref) {
+			m.dns[directory.NormalizeDN(ref)] = true
+		} else {
+			m.names[directory.FoldValue(ref)] = true
 		}
 	}
-	return false
+	return m
 }
 
-// isDNRef tells a full DN ("cn=admins,ou=groups,...") from a group name.
-func isDNRef(ref string) bool { return strings.Contains(ref, "=") }
+func (m groupMatcher) empty() bool { return len(m.names)+len(m.dns) == 0 }
 
-func inGroup(g Group, names, dns map[string]bool) bool {
-	return names[strings.ToLower(g.Name)] || dns[normalizeDN(g.DN)]
+func (m groupMatcher) matches(g directory.Group) bool {
+	return m.names[directory.FoldValue(g.Name)] || m.dns[directory.NormalizeDN(g.DN)]
+}
+
+func (m groupMatcher) matchesAny(groups []directory.Group) bool {
+	return slices.ContainsFunc(groups, m.matches)
 }
 
 // policyMapper turns group membership into Tyk policy IDs.
@@ -59,55 +66,41 @@ type policyMapper struct {
 }
 
 type groupPolicies struct {
-	names, dns map[string]bool // one of them holds the reference
-	policies   []string
+	match    groupMatcher
+	policies []string
 }
 
 func newPolicyMapper(cfg *Config) policyMapper {
 	m := policyMapper{base: dedupe(cfg.Policies)}
-	refs := make([]string, 0, len(cfg.GroupPolicies))
-	for ref := range cfg.GroupPolicies {
-		refs = append(refs, ref)
-	}
-	sort.Strings(refs)
-	for _, ref := range refs {
-		gp := groupPolicies{names: map[string]bool{}, dns: map[string]bool{}, policies: cfg.GroupPolicies[ref]}
-		if isDNRef(ref) {
-			gp.dns[normalizeDN(ref)] = true
-		} else {
-			gp.names[strings.ToLower(ref)] = true
-		}
-		m.groups = append(m.groups, gp)
+	for _, ref := range slices.Sorted(maps.Keys(cfg.GroupPolicies)) {
+		m.groups = append(m.groups, groupPolicies{match: newGroupMatcher([]string{ref}), policies: cfg.GroupPolicies[ref]})
 	}
 	return m
 }
 
 // policiesFor returns "policies" followed by the policies of each matching
 // group_policies entry (in sorted key order), without duplicates.
-func (m policyMapper) policiesFor(id *Identity) []string {
-	out := append([]string(nil), m.base...)
+func (m policyMapper) policiesFor(id *directory.Identity) []string {
+	out := slices.Clone(m.base)
 	for _, gp := range m.groups {
-		for _, g := range id.Groups {
-			if inGroup(g, gp.names, gp.dns) {
-				out = append(out, gp.policies...)
-				break
-			}
+		if gp.match.matchesAny(id.Groups) {
+			out = append(out, gp.policies...)
 		}
 	}
 	return dedupe(out)
 }
 
+// dedupe keeps the first occurrence of each value, in order.
 func dedupe(list []string) []string {
 	if len(list) == 0 {
 		return nil
 	}
 	seen := make(map[string]bool, len(list))
-	out := list[:0:0]
-	for _, s := range list {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
+	return slices.DeleteFunc(slices.Clone(list), func(s string) bool {
+		if seen[s] {
+			return true
 		}
-	}
-	return out
+		seen[s] = true
+		return false
+	})
 }

@@ -3,15 +3,20 @@ package ldapauth
 import (
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
-	"net"
+	"maps"
 	"net/http"
-	"net/url"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
 	ldap "github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/secret"
 )
 
 // configKeys lists every key config_data may hold. Anything else is refused.
@@ -37,7 +42,7 @@ var configKeys = []string{
 }
 
 // ConfigKeys returns every configuration key the plugin understands.
-func ConfigKeys() []string { return append([]string(nil), configKeys...) }
+func ConfigKeys() []string { return slices.Clone(configKeys) }
 
 // Defaults that are not obvious from the key alone.
 const (
@@ -49,72 +54,27 @@ const (
 	maxOperationDuration = 5 * time.Minute
 )
 
-// Group sources.
-const (
-	GroupSourceSearch   = "search"
-	GroupSourceMemberOf = "memberof"
-)
-
-// Config is one API's validated plugin configuration. It is built by
-// ParseConfig from the API definition's config_data and never changes
-// afterwards; a changed config_data yields a new Config.
+// Config is one API's validated plugin configuration, built by ParseConfig
+// from the API definition's config_data. It never changes afterwards; a
+// changed config_data yields a new Config.
 type Config struct {
-	// Servers are the directory servers from "urls", tried in order.
-	Servers []Server
-	// StartTLS upgrades ldap:// connections with the StartTLS operation.
-	StartTLS bool
-	// AllowPlaintext permits ldap:// without StartTLS to non-loopback hosts.
-	AllowPlaintext bool
-	tls            tlsSettings
-
-	// DialTimeout bounds connecting, TLS and the service-account bind.
-	DialTimeout time.Duration
-	// RequestTimeout bounds each LDAP operation. A whole authentication never
-	// takes longer than DialTimeout + RequestTimeout.
-	RequestTimeout time.Duration
-	// PoolSize is the number of connections kept per server and purpose.
-	PoolSize int
-	// PoolIdleTimeout closes connections unused for that long, below Active
-	// Directory's 15-minute idle cut-off (MaxConnIdleTime).
-	PoolIdleTimeout time.Duration
-
-	// UserDNTemplate, when set, selects direct bind: the user's bind name is
-	// the template with {username} substituted (DN-escaped).
-	UserDNTemplate string
-	userDN         template
-	userDNIsDN     bool // false for "{username}@corp.example.com" style names
-
-	// SearchBaseDN selects search-then-bind (or, with a non-DN
-	// UserDNTemplate, where the user's own entry is looked up after binding).
-	SearchBaseDN string
-	SearchFilter string
-	searchFilter template
-	SearchScope  int // ldap.ScopeWholeSubtree or ldap.ScopeSingleLevel
-
-	// BindDN and BindPassword are the service account used for searches. Both
-	// empty means searches run anonymously (search-then-bind) or as the user
-	// (direct bind).
-	BindDN       string
-	BindPassword Secret
-
-	// UsernameAttribute names the attribute whose value is the canonical
-	// username: sessions, rate limits and lockouts are keyed on it.
-	UsernameAttribute string
-	// Attributes are extra attributes read from the user's entry.
-	Attributes []string
+	// Directory is how users are checked: the servers, TLS, timeouts and
+	// pools, how a user's entry is found, and where groups come from.
+	Directory directory.Options
 
 	// Realm is sent in WWW-Authenticate.
 	Realm string
-	// SessionKeySecret keys the Tyk session ID derived from the username.
-	// Empty: a random per-process secret (see README).
-	SessionKeySecret Secret
+	// SessionKeySecret keys the Tyk session ID derived from the user's
+	// identity. Empty: a random per-process secret.
+	SessionKeySecret secret.Value
 	// SessionLifetime is how long Tyk keeps a persisted session in Redis.
 	SessionLifetime time.Duration
 	// Policies are Tyk policy IDs applied to every user of this API.
 	Policies []string
 	// HideCredentials removes Authorization before the upstream sees it.
 	HideCredentials bool
-	// UserHeader carries the canonical username upstream; empty disables it.
+	// UserHeader carries the canonical username upstream; empty sends none.
+	// A client's X-Authenticated-User is removed either way.
 	UserHeader string
 
 	// CacheTTL is how long a successful check is reused; 0 disables caching.
@@ -123,20 +83,12 @@ type Config struct {
 	NegativeCacheTTL time.Duration
 	// CacheMaxEntries bounds each of the positive and negative caches.
 	CacheMaxEntries int
-	// StaleIfError serves a cached success this long past CacheTTL while the
-	// directory is unavailable.
+	// StaleIfError serves a cached success this long past CacheTTL while no
+	// directory server can be reached.
 	StaleIfError time.Duration
 
-	// Group resolution; GroupSource is empty when nothing needs groups.
-	GroupSource        string
-	GroupBaseDN        string
-	GroupFilter        string
-	groupFilter        template
-	GroupNameAttribute string
-	NestedGroups       bool
-
-	// Access rules: with either set, a user must be listed in AllowedUsers or
-	// belong to one of RequiredGroups.
+	// Access rules: with either set, a user must be listed in AllowedUsers
+	// or belong to one of RequiredGroups.
 	RequiredGroups []string
 	AllowedUsers   []string
 	// GroupPolicies maps a group (name or DN) to Tyk policy IDs.
@@ -149,40 +101,36 @@ type Config struct {
 	// MetadataAttributes are copied into the session's MetaData as ldap_<attr>.
 	MetadataAttributes []string
 
-	// MaxFailures wrong passwords for one user within FailureWindow make
-	// further attempts answer 429 without contacting LDAP; 0 disables it.
+	// MaxFailures wrong passwords for one account within FailureWindow make
+	// further attempts answer 429 without the password reaching the
+	// directory; 0 disables it.
 	MaxFailures   int
 	FailureWindow time.Duration
 
-	// Fingerprint identifies this configuration: equal config_data, equal
-	// fingerprint. Cache keys include it.
+	// Fingerprint identifies this configuration: equal config_data and equal
+	// resolved secrets and CA files, equal fingerprint.
 	Fingerprint [32]byte
 }
 
-// Server is one entry of "urls".
-type Server struct {
-	URL    string // as configured, for logs
-	Scheme string // "ldap" or "ldaps"
-	Host   string // host name, for TLS verification
-	Addr   string // host:port to dial
-}
-
 // SearchMode reports whether users are found by search-then-bind.
-func (c *Config) SearchMode() bool { return c.UserDNTemplate == "" }
+func (c *Config) SearchMode() bool { return c.Directory.BindTemplate.IsZero() }
 
 // NeedsGroups reports whether anything uses the user's groups.
-func (c *Config) NeedsGroups() bool { return c.GroupSource != "" }
+func (c *Config) NeedsGroups() bool { return c.Directory.Groups.Source != "" }
 
 // ParseConfig validates raw (an API's config_data) and returns the
 // configuration, or an error listing every problem, each naming its key.
-func ParseConfig(raw map[string]interface{}) (*Config, error) {
+// It reads the files the configuration names (CA certificates, file://
+// secrets), so call it outside any lock.
+func ParseConfig(raw map[string]any) (*Config, error) {
 	if raw == nil {
-		raw = map[string]interface{}{}
+		raw = map[string]any{}
 	}
 	d := &decoder{raw: raw}
 	d.checkUnknownKeys()
 	c := &Config{}
-	c.parseConnection(d)
+	var files fileHashes
+	c.parseConnection(d, &files)
 	c.parseUserLookup(d)
 	c.parseGateway(d)
 	c.parseCache(d)
@@ -192,133 +140,184 @@ func ParseConfig(raw map[string]interface{}) (*Config, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	c.Fingerprint = fingerprint(raw, c.BindPassword, c.SessionKeySecret)
+	// An unknown user costs the same round trips as a wrong password.
+	c.Directory.EqualizeTiming = true
+	c.Fingerprint = fingerprint(raw, files, c.Directory.BindPassword, c.SessionKeySecret)
 	return c, nil
 }
 
-func (c *Config) parseConnection(d *decoder) {
-	c.StartTLS = d.boolean("start_tls", false)
-	c.AllowPlaintext = d.boolean("allow_plaintext", false)
-	c.tls = d.tlsSettings()
-	c.DialTimeout = d.duration("dial_timeout", 3*time.Second, time.Millisecond, maxOperationDuration)
-	c.RequestTimeout = d.duration("request_timeout", 5*time.Second, time.Millisecond, maxOperationDuration)
-	c.PoolSize = d.integer("pool_size", 8, 1, 1024)
-	c.PoolIdleTimeout = d.duration("pool_idle_timeout", 4*time.Minute, time.Second, maxConfigDuration)
+func (c *Config) parseConnection(d *decoder, files *fileHashes) {
+	o := &c.Directory
+	o.StartTLS = d.boolean("start_tls", false)
+	allowPlaintext := d.boolean("allow_plaintext", false)
+	o.TLS = d.tlsOptions(files)
+	o.DialTimeout = d.duration("dial_timeout", directory.DefaultDialTimeout, time.Millisecond, maxOperationDuration)
+	o.RequestTimeout = d.duration("request_timeout", directory.DefaultRequestTimeout, time.Millisecond, maxOperationDuration)
+	o.PoolSize = d.integer("pool_size", directory.DefaultPoolSize, 1, 1024)
+	o.PoolIdleTimeout = d.duration("pool_idle_timeout", directory.DefaultPoolIdleTimeout, time.Second, maxConfigDuration)
 
 	urls := d.strings("urls")
 	if _, present := d.lookup("urls"); !present || len(urls) == 0 {
 		d.fail("urls", "is required: list the directory servers, e.g. [\"ldaps://ldap.example.org:636\"]")
 	}
 	for i, raw := range urls {
-		srv, err := parseServer(raw)
+		srv, err := directory.ParseServer(raw)
 		if err != nil {
-			d.fail("urls", "entry %d (%s): %v", i, raw, err)
+			d.fail("urls", "entry %d%s: %v", i, quotedURL(raw), err)
 			continue
 		}
-		if srv.Scheme == "ldaps" && c.StartTLS {
+		if srv.Encrypted() && o.StartTLS {
 			d.fail("start_tls", "cannot be combined with the ldaps:// URL %s (ldaps is already encrypted)", raw)
 		}
-		if srv.Scheme == "ldap" && !c.StartTLS && !c.AllowPlaintext && !isLoopback(srv.Host) {
+		if !srv.Encrypted() && !o.StartTLS && !allowPlaintext && !srv.IsLoopback() {
 			d.fail("urls", "%s would send passwords in clear text: use ldaps://, set start_tls: true, or set allow_plaintext: true", raw)
 		}
-		c.Servers = append(c.Servers, srv)
+		o.Servers = append(o.Servers, srv)
 	}
 }
 
-func parseServer(raw string) (Server, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return Server{}, fmt.Errorf("not a URL")
+// quotedURL repeats a URL in an error message unless it may carry a
+// password in its userinfo.
+func quotedURL(raw string) string {
+	if strings.Contains(raw, "@") {
+		return ""
 	}
-	var port string
-	switch u.Scheme {
-	case "ldap":
-		port = "389"
-	case "ldaps":
-		port = "636"
-	default:
-		return Server{}, fmt.Errorf("scheme must be ldap:// or ldaps://")
-	}
-	if u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return Server{}, fmt.Errorf("must be scheme://host[:port] with nothing after the port")
-	}
-	host := u.Hostname()
-	if p := u.Port(); p != "" {
-		port = p
-	}
-	return Server{URL: raw, Scheme: u.Scheme, Host: host, Addr: net.JoinHostPort(host, port)}, nil
+	return " (" + raw + ")"
 }
 
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
+var tlsVersions = map[string]uint16{
+	"1.0": tls.VersionTLS10,
+	"1.1": tls.VersionTLS11,
+	"1.2": tls.VersionTLS12,
+	"1.3": tls.VersionTLS13,
+}
+
+func (d *decoder) tlsOptions(files *fileHashes) directory.TLSOptions {
+	o := directory.TLSOptions{
+		ServerName:         d.str("tls_server_name", ""),
+		InsecureSkipVerify: d.boolean("tls_insecure_skip_verify", false),
+		MinVersion:         tls.VersionTLS12,
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	if v := d.str("tls_min_version", "1.2"); v != "" {
+		if ver, ok := tlsVersions[v]; ok {
+			o.MinVersion = ver
+		} else {
+			d.fail("tls_min_version", "must be one of \"1.0\", \"1.1\", \"1.2\", \"1.3\", got %q", v)
+		}
+	}
+	caFile := d.str("tls_ca_file", "")
+	caPEM := d.str("tls_ca_pem", "")
+	if caFile == "" && caPEM == "" {
+		return o
+	}
+	// A configured CA replaces the system roots rather than adding to them:
+	// trusting "our directory's CA or any public CA" is rarely what is meant.
+	pool := x509.NewCertPool()
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		switch {
+		case err != nil:
+			d.fail("tls_ca_file", "cannot read %s: %v", caFile, err)
+		case !pool.AppendCertsFromPEM(pem):
+			d.fail("tls_ca_file", "%s holds no PEM certificate", caFile)
+		default:
+			// A replaced CA file is a new configuration on the next reload.
+			files.add(pem)
+		}
+	}
+	if caPEM != "" && !pool.AppendCertsFromPEM([]byte(caPEM)) {
+		d.fail("tls_ca_pem", "holds no PEM certificate (it must include the BEGIN/END CERTIFICATE lines)")
+	}
+	o.RootCAs = pool
+	return o
 }
 
 func (c *Config) parseUserLookup(d *decoder) {
-	c.UserDNTemplate = d.str("user_dn_template", "")
-	c.SearchBaseDN = d.str("search_base_dn", "")
-	c.SearchFilter = d.str("search_filter", DefaultSearchFilter)
-	c.BindDN = d.str("bind_dn", "")
-	c.BindPassword = d.secret("bind_password")
-	c.UsernameAttribute = d.str("username_attribute", "uid")
-	c.Attributes = d.strings("attributes")
+	o := &c.Directory
+	o.SearchBaseDN = d.str("search_base_dn", "")
+	o.BindDN = d.str("bind_dn", "")
+	o.BindPassword = d.secret("bind_password")
+	o.UsernameAttribute = d.str("username_attribute", "uid")
+	checkAttributeName(d, "username_attribute", o.UsernameAttribute)
 
 	switch scope := d.str("search_scope", "sub"); scope {
 	case "sub":
-		c.SearchScope = ldap.ScopeWholeSubtree
+		o.SearchScope = directory.ScopeSubtree
 	case "one":
-		c.SearchScope = ldap.ScopeSingleLevel
+		o.SearchScope = directory.ScopeOneLevel
 	default:
 		d.fail("search_scope", "must be \"sub\" or \"one\", got %q", scope)
 	}
-	if c.UserDNTemplate != "" {
-		t, err := compileTemplate(c.UserDNTemplate, "username")
-		switch {
-		case err != nil:
-			d.fail("user_dn_template", "%v", err)
-		case !t.uses("username"):
-			d.fail("user_dn_template", "must contain {username}")
-		default:
-			c.userDN = t
-			_, dnErr := ldap.ParseDN(t.expand(identity, map[string]string{"username": "x"}))
-			c.userDNIsDN = dnErr == nil && strings.Contains(c.UserDNTemplate, "=")
-		}
-	}
-	t, err := compileTemplate(c.SearchFilter, "username")
-	switch {
-	case err != nil:
-		d.fail("search_filter", "%v", err)
-	case !t.uses("username"):
-		d.fail("search_filter", "must contain {username}")
-	default:
-		if _, err := ldap.CompileFilter(t.expand(identity, map[string]string{"username": "x"})); err != nil {
-			d.fail("search_filter", "is not a valid LDAP filter: %v", err)
-		}
-		c.searchFilter = t
-	}
 
-	switch {
-	case c.UserDNTemplate == "" && c.SearchBaseDN == "":
-		d.fail("search_base_dn", "set search_base_dn (search then bind) or user_dn_template (direct bind)")
-	case c.UserDNTemplate != "" && !c.userDN.isZero() && !c.userDNIsDN && c.SearchBaseDN == "":
-		d.fail("search_base_dn", "is required with a user_dn_template that is not a DN (%s): the user's entry is found there after the bind", c.UserDNTemplate)
-	}
-	checkDN(d, "search_base_dn", c.SearchBaseDN)
-	checkDN(d, "bind_dn", c.BindDN)
-	if (c.BindDN == "") != (c.BindPassword == "") {
-		if c.BindDN == "" {
-			d.fail("bind_dn", "is required when bind_password is set")
-		} else if _, given := d.lookup("bind_password"); !given {
-			d.fail("bind_password", "is required when bind_dn is set")
+	_, filterGiven := d.lookup("search_filter")
+	filter := d.str("search_filter", DefaultSearchFilter)
+	if text := d.str("user_dn_template", ""); text != "" {
+		c.parseBindTemplate(d, text, filterGiven)
+	} else {
+		o.SearchFilter = compileFilter(d, "search_filter", filter, "username")
+		if o.SearchBaseDN == "" {
+			d.fail("search_base_dn", "set search_base_dn (search then bind) or user_dn_template (direct bind)")
 		}
 	}
-	checkAttributeName(d, "username_attribute", c.UsernameAttribute)
-	for _, a := range c.Attributes {
-		checkAttributeName(d, "attributes", a)
+	checkDN(d, "search_base_dn", o.SearchBaseDN)
+	checkDN(d, "bind_dn", o.BindDN)
+	_, passwordGiven := d.lookup("bind_password")
+	switch {
+	case o.BindDN != "" && o.BindPassword == "" && !d.failed("bind_password"):
+		d.fail("bind_password", "is required when bind_dn is set (a bind with an empty password is an anonymous bind)")
+	case o.BindDN == "" && passwordGiven:
+		d.fail("bind_dn", "is required when bind_password is set")
 	}
+}
+
+func (c *Config) parseBindTemplate(d *decoder, text string, filterGiven bool) {
+	o := &c.Directory
+	bt, err := directory.ParseBindTemplate(text)
+	if err != nil {
+		d.fail("user_dn_template", "%v", err)
+		return
+	}
+	o.BindTemplate = bt
+	if filterGiven {
+		d.fail("search_filter", "is only used by search then bind; with user_dn_template the entry that bound is read by its DN, userPrincipalName or sAMAccountName (remove search_filter)")
+	}
+	switch {
+	case !bt.IsDN() && o.SearchBaseDN == "":
+		d.fail("search_base_dn", "is required with a user_dn_template that is not a DN (%s): the entry that bound is looked up there", text)
+	case bt.IsDN() && o.SearchBaseDN == "" && bt.EntryBase() == "" && !strings.EqualFold(bt.LoginAttribute(), o.UsernameAttribute):
+		d.fail("search_base_dn", "is required when username_attribute (%s) is not the attribute in user_dn_template: it is where the username is checked to be unique", o.UsernameAttribute)
+	}
+}
+
+// compileFilter compiles an LDAP filter template that must use one of the
+// placeholders.
+func compileFilter(d *decoder, key, text string, placeholders ...string) directory.Template {
+	t, err := directory.CompileTemplate(text, placeholders...)
+	if err != nil {
+		d.fail(key, "%v", err)
+		return directory.Template{}
+	}
+	if !slices.ContainsFunc(placeholders, t.Uses) {
+		d.fail(key, "must contain %s: without it the filter matches the same entries for every user", placeholderNames(placeholders))
+		return directory.Template{}
+	}
+	sample := map[string]string{}
+	for _, p := range placeholders {
+		sample[p] = "x"
+	}
+	if _, err := ldap.CompileFilter(t.Expand(func(s string) string { return s }, sample)); err != nil {
+		d.fail(key, "is not a valid LDAP filter: %v", err)
+		return directory.Template{}
+	}
+	return t
+}
+
+func placeholderNames(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = "{" + n + "}"
+	}
+	return strings.Join(quoted, " or ")
 }
 
 func (c *Config) parseGateway(d *decoder) {
@@ -348,11 +347,12 @@ func (c *Config) parseCache(d *decoder) {
 }
 
 func (c *Config) parseGroups(d *decoder) {
-	c.GroupSource = d.str("group_source", "")
-	c.GroupBaseDN = d.str("group_base_dn", "")
-	c.GroupFilter = d.str("group_filter", DefaultGroupFilter)
-	c.GroupNameAttribute = d.str("group_name_attribute", "cn")
-	c.NestedGroups = d.boolean("nested_groups", false)
+	g := &c.Directory.Groups
+	source := directory.GroupSource(d.str("group_source", ""))
+	g.BaseDN = d.str("group_base_dn", "")
+	g.NameAttribute = d.str("group_name_attribute", "cn")
+	g.Nested = d.boolean("nested_groups", false)
+	g.Filter = compileFilter(d, "group_filter", d.str("group_filter", DefaultGroupFilter), "dn", "username")
 	c.RequiredGroups = d.strings("required_groups")
 	c.AllowedUsers = d.strings("allowed_users")
 	c.GroupPolicies = d.listMap("group_policies")
@@ -361,49 +361,68 @@ func (c *Config) parseGroups(d *decoder) {
 	c.MetadataAttributes = d.strings("metadata_attributes")
 
 	checkHeaderName(d, "groups_header", c.GroupsHeader)
-	for attr, header := range c.AttributeHeaders {
+	for _, attr := range slices.Sorted(maps.Keys(c.AttributeHeaders)) {
 		checkAttributeName(d, "attribute_headers", attr)
-		checkHeaderName(d, "attribute_headers", header)
+		checkHeaderName(d, "attribute_headers", c.AttributeHeaders[attr])
 	}
 	for _, attr := range c.MetadataAttributes {
 		checkAttributeName(d, "metadata_attributes", attr)
 	}
-	checkAttributeName(d, "group_name_attribute", c.GroupNameAttribute)
-	checkDN(d, "group_base_dn", c.GroupBaseDN)
-	for _, g := range c.RequiredGroups {
-		checkGroupRef(d, "required_groups", g)
+	attrs := d.strings("attributes")
+	for _, attr := range attrs {
+		checkAttributeName(d, "attributes", attr)
 	}
-	for g := range c.GroupPolicies {
-		checkGroupRef(d, "group_policies", g)
+	c.Directory.Attributes = requestedAttributes(attrs, c.AttributeHeaders, c.MetadataAttributes)
+	checkAttributeName(d, "group_name_attribute", g.NameAttribute)
+	checkDN(d, "group_base_dn", g.BaseDN)
+	for _, ref := range c.RequiredGroups {
+		checkGroupRef(d, "required_groups", ref, g.BaseDN)
 	}
-
-	t, err := compileTemplate(c.GroupFilter, "dn", "username")
-	if err != nil {
-		d.fail("group_filter", "%v", err)
-	} else if _, err := ldap.CompileFilter(t.expand(identity, map[string]string{"dn": "x", "username": "x"})); err != nil {
-		d.fail("group_filter", "is not a valid LDAP filter: %v", err)
-	} else {
-		c.groupFilter = t
+	for _, ref := range slices.Sorted(maps.Keys(c.GroupPolicies)) {
+		checkGroupRef(d, "group_policies", ref, g.BaseDN)
 	}
 
 	needsGroups := len(c.RequiredGroups) > 0 || len(c.GroupPolicies) > 0 || c.GroupsHeader != ""
-	switch c.GroupSource {
+	switch source {
 	case "":
 		if needsGroups {
 			// Pick the source the operator's other keys point at.
-			c.GroupSource = GroupSourceMemberOf
-			if c.GroupBaseDN != "" {
-				c.GroupSource = GroupSourceSearch
+			g.Source = directory.GroupsFromMemberOf
+			if g.BaseDN != "" {
+				g.Source = directory.GroupsFromSearch
 			}
 		}
-	case GroupSourceSearch:
-		if c.GroupBaseDN == "" {
+	case directory.GroupsFromSearch:
+		g.Source = source
+		if g.BaseDN == "" {
 			d.fail("group_base_dn", "is required with group_source \"search\"")
 		}
-	case GroupSourceMemberOf:
+	case directory.GroupsFromMemberOf:
+		g.Source = source
 	default:
-		d.fail("group_source", "must be \"search\" or \"memberof\", got %q", c.GroupSource)
+		d.fail("group_source", "must be \"search\" or \"memberof\", got %q", source)
 	}
+}
+
+// requestedAttributes is every attribute the operator asked to read, once
+// each, in a stable order.
+func requestedAttributes(attrs []string, headers map[string]string, metadata []string) []string {
+	var out []string
+	add := func(a string) {
+		if !slices.ContainsFunc(out, func(have string) bool { return strings.EqualFold(have, a) }) {
+			out = append(out, a)
+		}
+	}
+	for _, a := range attrs {
+		add(a)
+	}
+	for _, a := range slices.Sorted(maps.Keys(headers)) {
+		add(a)
+	}
+	for _, a := range metadata {
+		add(a)
+	}
+	return out
 }
 
 func checkDN(d *decoder, key, dn string) {
@@ -415,10 +434,20 @@ func checkDN(d *decoder, key, dn string) {
 	}
 }
 
-// checkGroupRef accepts a group name or a full DN.
-func checkGroupRef(d *decoder, key, ref string) {
-	if strings.Contains(ref, "=") {
+// isDNRef tells a full DN ("cn=admins,ou=groups,...") from a group name.
+func isDNRef(ref string) bool { return strings.Contains(ref, "=") }
+
+// checkGroupRef accepts a group DN under the group base, or a bare group
+// name when a group base confines which groups such a name can match.
+func checkGroupRef(d *decoder, key, ref, base string) {
+	switch {
+	case isDNRef(ref):
 		checkDN(d, key, ref)
+		if base != "" && !directory.IsUnder(ref, base) {
+			d.fail(key, "the group %q is not under group_base_dn %q, so it can never match", ref, base)
+		}
+	case base == "":
+		d.fail(key, "the bare group name %q needs group_base_dn: without it a group of that name anywhere in the directory would match (set group_base_dn, or use the group's full DN)", ref)
 	}
 }
 
@@ -439,7 +468,8 @@ func checkAttributeName(d *decoder, key, name string) {
 // reservedHeaders may never be configured as identity headers: they carry
 // credentials or routing, and overwriting them would break requests.
 var reservedHeaders = []string{"Authorization", "Proxy-Authorization", "Host", "Cookie",
-	"Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Upgrade", "Te", "Trailer"}
+	"Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Upgrade", "Te", "Trailer",
+	"Keep-Alive", "Proxy-Connection", "Proxy-Authenticate"}
 
 func checkHeaderName(d *decoder, key, name string) {
 	if name == "" {
@@ -451,11 +481,8 @@ func checkHeaderName(d *decoder, key, name string) {
 			return
 		}
 	}
-	canonical := http.CanonicalHeaderKey(name)
-	for _, r := range reservedHeaders {
-		if canonical == r {
-			d.fail(key, "%q cannot carry identity: it is a standard header the gateway relies on", name)
-		}
+	if slices.Contains(reservedHeaders, http.CanonicalHeaderKey(name)) {
+		d.fail(key, "%q cannot carry identity: it is a standard header the gateway relies on", name)
 	}
 }
 
@@ -476,13 +503,16 @@ func printableASCII(s string) bool {
 	return true
 }
 
-func identity(s string) string { return s }
+// fileHashes are the hashes of files a configuration read.
+type fileHashes [][sha256.Size]byte
 
-// fingerprint hashes the configuration as written plus the secrets it
-// resolved: a rotated file:// secret must count as a new configuration even
-// though config_data did not change. encoding/json sorts map keys, so equal
-// maps give equal fingerprints.
-func fingerprint(raw map[string]interface{}, secrets ...Secret) [32]byte {
+func (f *fileHashes) add(content []byte) { *f = append(*f, sha256.Sum256(content)) }
+
+// fingerprint hashes the configuration as written plus what it resolved:
+// a rotated file:// secret or a replaced CA file must count as a new
+// configuration even though config_data did not change. encoding/json
+// sorts map keys, so equal maps give equal fingerprints.
+func fingerprint(raw map[string]any, files fileHashes, secrets ...secret.Value) [32]byte {
 	b, err := json.Marshal(raw)
 	if err != nil {
 		// Unreachable for JSON-decoded config; fall back to the %v form.
@@ -490,6 +520,9 @@ func fingerprint(raw map[string]interface{}, secrets ...Secret) [32]byte {
 	}
 	h := sha256.New()
 	h.Write(b)
+	for _, f := range files {
+		h.Write(f[:])
+	}
 	for _, s := range secrets {
 		sum := sha256.Sum256([]byte(s))
 		h.Write(sum[:])
@@ -498,6 +531,3 @@ func fingerprint(raw map[string]interface{}, secrets ...Secret) [32]byte {
 	h.Sum(out[:0])
 	return out
 }
-
-// tlsConfigFor returns the TLS configuration used to reach srv.
-func (c *Config) tlsConfigFor(srv Server) *tls.Config { return c.tls.forHost(srv.Host) }

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/secret"
 )
 
 // ConfigError names the configuration key that is wrong and what is wrong
@@ -24,12 +27,20 @@ func (e *ConfigError) Error() string {
 // numbers arrive as float64) and remembers every problem, so that an operator
 // sees all mistakes at once instead of fixing them one reload at a time.
 type decoder struct {
-	raw  map[string]interface{}
+	raw  map[string]any
 	errs []error
 }
 
-func (d *decoder) fail(key, format string, args ...interface{}) {
+func (d *decoder) fail(key, format string, args ...any) {
 	d.errs = append(d.errs, &ConfigError{Key: key, Problem: fmt.Sprintf(format, args...)})
+}
+
+// failed reports whether a problem was recorded for key.
+func (d *decoder) failed(key string) bool {
+	return slices.ContainsFunc(d.errs, func(e error) bool {
+		var ce *ConfigError
+		return errors.As(e, &ce) && ce.Key == key
+	})
 }
 
 // err returns every recorded problem, sorted by key for stable messages.
@@ -47,7 +58,7 @@ func (d *decoder) err() error {
 // must not silently switch a security check off.
 func (d *decoder) checkUnknownKeys() {
 	for key := range d.raw {
-		if !contains(configKeys, key) {
+		if !slices.Contains(configKeys, key) {
 			hint := ""
 			if near := closestKey(key); near != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", near)
@@ -57,7 +68,7 @@ func (d *decoder) checkUnknownKeys() {
 	}
 }
 
-func (d *decoder) lookup(key string) (interface{}, bool) {
+func (d *decoder) lookup(key string) (any, bool) {
 	v, ok := d.raw[key]
 	if !ok || v == nil {
 		return nil, false
@@ -78,7 +89,7 @@ func (d *decoder) str(key, def string) string {
 		d.fail(key, "must be a string, got %s", describe(v))
 		return def
 	}
-	if ref := unresolvedReference(s); ref != "" {
+	if ref := secret.UnresolvedReference(s); ref != "" {
 		d.fail(key, "still reads %q: the gateway did not substitute it (is the variable or secret set?)", ref)
 		return def
 	}
@@ -153,11 +164,11 @@ func (d *decoder) strings(key string) []string {
 	if !ok {
 		return nil
 	}
-	var items []interface{}
+	var items []any
 	switch t := v.(type) {
 	case string:
-		items = []interface{}{t}
-	case []interface{}:
+		items = []any{t}
+	case []any:
 		items = t
 	case []string:
 		for _, s := range t {
@@ -174,7 +185,7 @@ func (d *decoder) strings(key string) []string {
 			d.fail(key, "entry %d must be a string, got %s", i, describe(item))
 			continue
 		}
-		if ref := unresolvedReference(s); ref != "" {
+		if ref := secret.UnresolvedReference(s); ref != "" {
 			d.fail(key, "entry %d still reads %q: the gateway did not substitute it", i, ref)
 			continue
 		}
@@ -214,7 +225,7 @@ func (d *decoder) listMap(key string) map[string][]string {
 	}
 	out := make(map[string][]string, len(raw))
 	for k, v := range raw {
-		inner := decoder{raw: map[string]interface{}{key: v}}
+		inner := decoder{raw: map[string]any{key: v}}
 		list := inner.strings(key)
 		for _, e := range inner.errs {
 			var ce *ConfigError
@@ -231,22 +242,22 @@ func (d *decoder) listMap(key string) map[string][]string {
 	return out
 }
 
-func (d *decoder) object(key string) (map[string]interface{}, bool) {
+func (d *decoder) object(key string) (map[string]any, bool) {
 	v, ok := d.lookup(key)
 	if !ok {
 		return nil, false
 	}
 	switch m := v.(type) {
-	case map[string]interface{}:
+	case map[string]any:
 		return m, true
 	case map[string]string:
-		out := make(map[string]interface{}, len(m))
+		out := make(map[string]any, len(m))
 		for k, s := range m {
 			out[k] = s
 		}
 		return out, true
 	case map[string][]string:
-		out := make(map[string]interface{}, len(m))
+		out := make(map[string]any, len(m))
 		for k, s := range m {
 			out[k] = s
 		}
@@ -258,7 +269,7 @@ func (d *decoder) object(key string) (map[string]interface{}, bool) {
 
 // describe names a JSON value's type without quoting it: a misplaced secret
 // must not end up in a log line through an error message.
-func describe(v interface{}) string {
+func describe(v any) string {
 	switch v.(type) {
 	case string:
 		return "a string"
@@ -266,31 +277,14 @@ func describe(v interface{}) string {
 		return "a boolean"
 	case float64, int, int64:
 		return "a number"
-	case []interface{}, []string:
+	case []any, []string:
 		return "a list"
-	case map[string]interface{}:
+	case map[string]any:
 		return "an object"
 	case nil:
 		return "null"
 	}
 	return fmt.Sprintf("a %T", v)
-}
-
-// unresolvedReference returns the reference prefix when s is a gateway
-// secret reference that the gateway left in place (it does so silently when
-// the variable or secret is missing).
-func unresolvedReference(s string) string {
-	s = strings.TrimSpace(s)
-	for _, prefix := range []string{"env://", "secrets://", "consul://", "vault://"} {
-		if strings.HasPrefix(s, prefix) {
-			name := s[len(prefix):]
-			if len(name) > 64 {
-				name = name[:64]
-			}
-			return prefix + name
-		}
-	}
-	return ""
 }
 
 // closestKey suggests a known key within edit distance 3 of key.
@@ -325,4 +319,24 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// secret reads a secret-bearing key through secret.Resolve (env://,
+// file://, or the value itself).
+func (d *decoder) secret(key string) secret.Value {
+	v, ok := d.lookup(key)
+	if !ok {
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		d.fail(key, "must be a string, got %s", describe(v))
+		return ""
+	}
+	value, err := secret.Resolve(s)
+	if err != nil {
+		d.fail(key, "%v", err)
+		return ""
+	}
+	return value
 }

@@ -3,13 +3,18 @@ package ldapauth
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
+	"errors"
+	"log/slog"
 	"net/http"
-	"sort"
-	"strings"
+	"slices"
+	"sync"
 	"time"
 
 	gocache "github.com/patrickmn/go-cache"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/internal/logx"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/state"
 )
 
 // APIInfo identifies the API a Gate serves.
@@ -23,39 +28,47 @@ type APIInfo struct {
 }
 
 func (a APIInfo) equal(b APIInfo) bool {
-	if a.ID != b.ID || a.OrgID != b.OrgID || a.Name != b.Name || len(a.Versions) != len(b.Versions) {
-		return false
-	}
-	for i := range a.Versions {
-		if a.Versions[i] != b.Versions[i] {
-			return false
-		}
-	}
-	return true
+	return a.ID == b.ID && a.OrgID == b.OrgID && a.Name == b.Name && slices.Equal(a.Versions, b.Versions)
+}
+
+// Authenticator is what a Gate needs from the directory.
+type Authenticator interface {
+	Authenticate(ctx context.Context, username, password string, guard directory.BindGuard) (*directory.Identity, error)
+	Close()
 }
 
 // Gate decides requests for one API: credentials in, Result out. It owns
-// the API's directory pools, decision cache, in-flight merging and failure
-// tracking, and it never touches Tyk types, so everything it does is tested
-// without a gateway.
+// the API's directory connections, decision cache and in-flight merging,
+// and it never touches Tyk types, so everything it does is tested without
+// a gateway.
 type Gate struct {
 	api      APIInfo
 	cfg      *Config
-	dir      *Directory
-	cache    *decisionCache
-	flights  flightGroup
-	lockout  *failureTracker // nil when max_failures is 0
+	dir      Authenticator
+	cache    *state.Cache[*Grant]
+	flights  state.Flight[decision]
+	attempts state.Attempts // nil when max_failures is 0
+	release  func()         // gives attempts back to whoever shares them
 	rules    accessRules
 	policies policyMapper
 	keys     sessionKeys
-	log      Logger
+	log      *slog.Logger
 	// persisted remembers, per session KeyID, what was last written to
 	// Redis (see persistState).
 	persisted *gocache.Cache
+	scratch   sync.Pool // *scratch
 
 	challenge    []string // the WWW-Authenticate value
-	spoofable    []string // identity headers a client must not set
+	identity     []string // canonical names of the headers the plugin sets
 	randomSecret bool     // session_key_secret was not configured
+}
+
+// scratch is per-request working memory, pooled so the hot path does not
+// allocate: the decoded credentials and their MAC.
+type scratch struct {
+	creds  CredentialsBuffer
+	hasher *state.Hasher
+	mac    state.MAC
 }
 
 // Result is the decision for one request.
@@ -65,30 +78,62 @@ type Result struct {
 	Grant *Grant
 	// Persist asks the gateway to write the session to Redis.
 	Persist bool
-	// RetryAfter is set for OutcomeThrottled.
+	// RetryAfter is set for OutcomeThrottled and OutcomeBusy.
 	RetryAfter time.Duration
 
 	credErr error
 }
 
+// GateOptions are what a Gate takes besides its API and configuration.
+type GateOptions struct {
+	// Logger receives the gate's lines; they carry api_id and api_name.
+	Logger *slog.Logger
+	// Attempts bounds password attempts; nil makes a private in-process
+	// counter from the configuration's max_failures and failure_window.
+	Attempts state.Attempts
+	// Release is called when the gate closes, to give Attempts back.
+	Release func()
+	// Directory replaces the LDAP client (tests inject failures with it).
+	Directory Authenticator
+}
+
 // NewGate builds the gate for one API. It does no network I/O.
-func NewGate(api APIInfo, cfg *Config, log Logger) *Gate {
+func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
+	log := opts.Logger
 	if log == nil {
-		log = NopLogger{}
+		log = logx.Discard()
 	}
+	log = log.With("api_id", api.ID, "api_name", api.Name)
 	g := &Gate{
 		api:       api,
 		cfg:       cfg,
-		dir:       NewDirectory(cfg, log),
-		cache:     newDecisionCache(cfg),
+		dir:       opts.Directory,
 		rules:     newAccessRules(cfg),
 		policies:  newPolicyMapper(cfg),
 		log:       log,
 		persisted: gocache.New(gocache.NoExpiration, 0),
 		challenge: []string{`Basic realm="` + cfg.Realm + `", charset="UTF-8"`},
+		release:   opts.Release,
 	}
+	if g.dir == nil {
+		dopts := cfg.Directory
+		dopts.Logger = log
+		dir, err := directory.New(dopts)
+		if err != nil {
+			return nil, err
+		}
+		g.dir = dir
+	}
+	g.cache = state.NewCache[*Grant](state.CacheOptions{
+		TTL: cfg.CacheTTL, NegativeTTL: cfg.NegativeCacheTTL, StaleFor: cfg.StaleIfError,
+		MaxEntries: cfg.CacheMaxEntries, Salt: cfg.Fingerprint[:], Logger: log,
+	})
+	g.scratch.New = func() any { return &scratch{hasher: g.cache.Hasher()} }
 	if cfg.MaxFailures > 0 {
-		g.lockout = newFailureTracker(cfg.MaxFailures, cfg.FailureWindow)
+		g.attempts = opts.Attempts
+		if g.attempts == nil {
+			g.attempts = state.NewLocalAttempts(state.Limits{Max: cfg.MaxFailures, Window: cfg.FailureWindow}, 0)
+		}
 	}
 	secret := []byte(cfg.SessionKeySecret.Reveal())
 	if len(secret) == 0 {
@@ -100,12 +145,30 @@ func NewGate(api APIInfo, cfg *Config, log Logger) *Gate {
 		g.randomSecret = true
 	}
 	g.keys = sessionKeys{secret: secret, apiID: api.ID}
-	for _, h := range append([]string{cfg.UserHeader, cfg.GroupsHeader}, sortedValues(cfg.AttributeHeaders)...) {
-		if h != "" {
-			g.spoofable = append(g.spoofable, http.CanonicalHeaderKey(h))
+	g.identity = identityHeaderNames(cfg)
+	return g, nil
+}
+
+// identityHeaderNames lists the headers the plugin sets upstream. The
+// default user header is always among them: a client's copy must never
+// reach an upstream that trusts it, even when user_header is "".
+func identityHeaderNames(cfg *Config) []string {
+	names := []string{http.CanonicalHeaderKey(DefaultUserHeader)}
+	for _, h := range append([]string{cfg.UserHeader, cfg.GroupsHeader}, attributeHeaderNames(cfg)...) {
+		if h != "" && !slices.Contains(names, http.CanonicalHeaderKey(h)) {
+			names = append(names, http.CanonicalHeaderKey(h))
 		}
 	}
-	return g
+	return names
+}
+
+func attributeHeaderNames(cfg *Config) []string {
+	out := make([]string, 0, len(cfg.AttributeHeaders))
+	for _, h := range cfg.AttributeHeaders {
+		out = append(out, h)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // API returns the API the gate serves.
@@ -117,54 +180,59 @@ func (g *Gate) Config() *Config { return g.cfg }
 // RandomSessionSecret reports whether session IDs use a per-process secret.
 func (g *Gate) RandomSessionSecret() bool { return g.randomSecret }
 
-// Close releases the directory connections. Requests still in flight finish
-// first; their connections close when returned.
-func (g *Gate) Close() { g.dir.Close() }
+// Close releases the directory connections. Requests still in flight
+// finish first; their connections close when returned.
+func (g *Gate) Close() {
+	g.dir.Close()
+	if g.release != nil {
+		g.release()
+	}
+}
 
 // Check decides r. It removes client-supplied copies of the identity
-// headers first, on every path, so nothing the client sent under those names
-// can reach the upstream. A cache hit does no I/O and takes no lock other
-// than the cache's read lock.
+// headers first, on every path, so nothing the client sent under those
+// names can reach the upstream. A cache hit does no I/O and takes no lock
+// other than the cache's read lock.
 func (g *Gate) Check(r *http.Request) Result {
-	g.removeSpoofedHeaders(r.Header)
-	s := g.cache.getScratch()
-	defer g.cache.putScratch(s)
+	removeIdentityHeaders(r.Header, g.identity)
+	s := g.scratch.Get().(*scratch)
+	defer g.scratch.Put(s)
 
 	user, pass, err := BasicFromRequest(r, &s.creds)
 	if err != nil {
-		g.logDecision("", OutcomeUnauthorized, "none", 0, err.Error())
+		g.logDecision(r.Context(), "", OutcomeUnauthorized, "none", 0, err.Error())
 		return Result{Outcome: OutcomeUnauthorized, credErr: err}
 	}
-	g.cache.computeKey(s, user, pass)
+	s.hasher.Sum(user, pass, &s.mac)
 	now := time.Now()
-	if grant := g.cache.fresh(s.lookupKey(), &s.sum, now); grant != nil {
-		g.logDecision(grant.Identity.Username, grantOutcome(grant), "hit", 0, "")
+	if grant, ok := g.cache.Fresh(&s.mac, now); ok {
+		g.logDecision(r.Context(), grant.Identity.Username, grantOutcome(grant), "hit", 0, "")
 		return g.granted(grant, now)
 	}
-	if g.cache.rejected(s.lookupKey()) {
-		g.logDecision(string(user), OutcomeUnauthorized, "negative-hit", 0, "recently rejected credentials")
+	if g.cache.Rejected(&s.mac) {
+		g.logDecision(r.Context(), string(user), OutcomeUnauthorized, "negative-hit", 0, "recently rejected credentials")
 		return Result{Outcome: OutcomeUnauthorized}
 	}
 
 	// Cache miss: from here on allocations are fine, the directory round
 	// trip dominates.
-	username, password := string(user), string(pass)
-	mac := s.sum
-	typedKey := lockoutKey(username)
-	if g.lockout != nil {
-		if left := g.lockout.lockedFor(typedKey); left > 0 {
-			g.logDecision(username, OutcomeThrottled, "miss", 0, "too many failures")
-			return Result{Outcome: OutcomeThrottled, RetryAfter: left}
-		}
-	}
-	d, shared := g.flights.do(r.Context(), string(mac[:]), func() decision {
-		return g.decide(username, password, typedKey, mac)
+	username, password, mac := string(user), string(pass), s.mac
+	d, shared, err := g.flights.Do(r.Context(), string(mac[:]), func() decision {
+		return g.decide(username, password, mac)
 	})
+	if err != nil {
+		outcome := OutcomeUnavailable
+		if errors.Is(err, state.ErrAbandoned) {
+			outcome = OutcomeMisconfigured
+		}
+		g.logDecision(r.Context(), username, outcome, "merged", 0, err.Error())
+		return Result{Outcome: outcome}
+	}
 	cacheState := "miss"
 	if shared {
 		cacheState = "merged"
 	}
-	g.logDecision(d.username, d.outcome, cacheState, d.ldap, d.reason)
+	g.logDecision(r.Context(), d.username, d.outcome, cacheState, d.ldap, d.reason)
 	if d.outcome == OutcomeGranted || d.outcome == OutcomeForbidden {
 		return g.granted(d.grant, time.Now())
 	}
@@ -195,116 +263,92 @@ type decision struct {
 	ldap       time.Duration
 }
 
+// busyRetryAfter is the Retry-After of OutcomeBusy: pool slots free up
+// within one request timeout, usually far sooner.
+const busyRetryAfter = time.Second
+
 // decide asks the directory. It runs once per set of concurrent identical
 // requests; its context is not the request's, because its answer serves
 // every waiting request, and the directory bounds it by its timeouts.
-func (g *Gate) decide(username, password, typedKey string, mac [sha256.Size]byte) decision {
+func (g *Gate) decide(username, password string, mac state.MAC) decision {
 	start := time.Now()
-	id, err := g.dir.authenticate(context.Background(), username, password, g.bindGuard(typedKey))
+	var guard directory.BindGuard
+	if g.attempts != nil {
+		guard = g.guard
+	}
+	id, err := g.dir.Authenticate(context.Background(), username, password, guard)
 	d := decision{username: username, ldap: time.Since(start)}
-	switch KindOf(err) {
-	case 0:
+	if err == nil {
 		grant := g.newGrant(id)
-		g.cache.storeGrant(mac, grant, time.Now())
-		if g.lockout != nil {
-			g.lockout.succeed(typedKey, lockoutKey(id.Username))
-		}
+		g.cache.StoreGrant(mac, id.ID, grant, time.Now())
 		d.grant, d.username, d.outcome = grant, id.Username, grantOutcome(grant)
 		if !grant.Allowed {
 			d.reason = "not in allowed_users or required_groups"
 		}
-	case KindInvalidCredentials:
-		d.outcome, d.reason = OutcomeUnauthorized, err.Error()
-		canonical := authErrorUser(err)
-		if canonical != "" {
-			d.username = canonical
+		return d
+	}
+	d.reason = err.Error()
+	de, _ := directory.AsError(err)
+	if de != nil && de.User != "" {
+		d.username = de.User
+	}
+	var locked *state.LockedError
+	switch directory.KindOf(err) {
+	case directory.KindInvalidCredentials:
+		d.outcome = OutcomeUnauthorized
+		g.cache.StoreRejection(mac)
+	case directory.KindRefused:
+		d.outcome = OutcomeThrottled
+		d.retryAfter = busyRetryAfter
+		if errors.As(err, &locked) {
+			d.retryAfter = locked.RetryAfter
 		}
-		g.cache.storeRejection(mac)
-		if g.lockout != nil && g.lockout.fail(typedKey, lockoutKey(canonical)) {
-			g.log.Warnf("ldapauth: API %s: user %q reached max_failures; further attempts are refused for %v",
-				g.api.ID, d.username, g.cfg.FailureWindow)
-		}
-	case KindThrottled:
-		d.outcome, d.reason = OutcomeThrottled, err.Error()
-		d.retryAfter = throttledFor(err)
-	case KindUnavailable:
-		d.outcome, d.reason = OutcomeUnavailable, err.Error()
-		if grant := g.cache.stale(string(mac[:]), &mac); grant != nil {
-			g.log.Warnf("ldapauth: API %s: directory unavailable, serving cached decision for %q (stale_if_error): %v",
-				g.api.ID, grant.Identity.Username, err)
+	case directory.KindBusy:
+		d.outcome, d.retryAfter = OutcomeBusy, busyRetryAfter
+	case directory.KindUnavailable:
+		d.outcome = OutcomeUnavailable
+		if grant, ok := g.cache.Stale(&mac); ok {
+			g.log.Warn("directory unavailable, serving a cached decision (stale_if_error)", "user", truncate(grant.Identity.Username), "error", err.Error())
 			d.grant, d.username, d.outcome = grant, grant.Identity.Username, grantOutcome(grant)
 			d.reason = "served stale: " + d.reason
 		}
 	default:
-		d.outcome, d.reason = OutcomeMisconfigured, err.Error()
-		g.log.Errorf("ldapauth: API %s: %v", g.api.ID, err)
+		d.outcome = OutcomeMisconfigured
+		g.log.Error("the directory check failed in a way only the configuration or directory data explains", "error", err.Error())
 	}
 	return d
 }
 
-// bindGuard refuses the user bind for a user who is locked out under their
-// canonical name, whatever spelling they typed this time.
-func (g *Gate) bindGuard(typedKey string) func(canonical string) error {
-	if g.lockout == nil {
-		return nil
+// guard reserves one password attempt for the account about to be bound
+// and settles it with the bind's outcome (see state.Attempts).
+func (g *Gate) guard(ctx context.Context, account string) (directory.BindDone, error) {
+	res, err := g.attempts.Reserve(ctx, account)
+	if err != nil {
+		return nil, err
 	}
-	return func(canonical string) error {
-		if left := g.lockout.lockedFor(lockoutKey(canonical)); left > 0 {
-			g.lockout.lockAlias(typedKey, left)
-			return &AuthError{Kind: KindThrottled, Reason: "too many failures for " + canonical, User: canonical, retryAfter: left}
-		}
-		return nil
-	}
-}
-
-// removeSpoofedHeaders deletes every client-sent copy of the identity
-// headers: the canonical name, and any spelling that differs only in case or
-// in '_' for '-' (Go does not canonicalise names with underscores, and
-// CGI-style upstreams such as PHP-FPM, WSGI and Rack read X_Authenticated_User
-// and X-Authenticated-User as the same variable).
-func (g *Gate) removeSpoofedHeaders(h http.Header) {
-	for _, name := range g.spoofable {
-		delete(h, name)
-	}
-	for key := range h {
-		if strings.IndexByte(key, '_') < 0 {
-			continue // every other spelling was canonicalised by net/http
-		}
-		for _, name := range g.spoofable {
-			if sameHeaderName(key, name) {
-				delete(h, key)
-				break
+	return func(outcome directory.BindOutcome) {
+		switch outcome {
+		case directory.BindSucceeded:
+			res.Succeeded(ctx)
+		case directory.BindRejected:
+			if res.Failed(ctx) {
+				g.log.Warn("an account reached max_failures; further attempts are refused", "account", account, "for", g.cfg.FailureWindow.String())
 			}
+		case directory.BindLocked:
+			res.Failed(ctx)
+			g.attempts.Lock(ctx, account, g.cfg.FailureWindow)
+			g.log.Warn("the directory reports the account locked; attempts are refused", "account", account, "for", g.cfg.FailureWindow.String())
+		default:
+			res.Cancel(ctx)
 		}
-	}
-}
-
-// sameHeaderName compares header names ignoring ASCII case and treating
-// '_' and '-' as equal.
-func sameHeaderName(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if foldHeaderByte(a[i]) != foldHeaderByte(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func foldHeaderByte(c byte) byte {
-	switch {
-	case 'A' <= c && c <= 'Z':
-		return c + 'a' - 'A'
-	case c == '_':
-		return '-'
-	}
-	return c
+	}, nil
 }
 
 // Forward prepares a granted request for the upstream: removes the
-// credentials when hide_credentials is on and sets the identity headers.
+// credentials when hide_credentials is on, sets the identity headers, and
+// keeps a client's Connection header from naming them (a proxy deletes the
+// headers Connection lists, which would delete the identity on its way
+// upstream).
 func (g *Gate) Forward(r *http.Request, gr *Grant) {
 	if g.cfg.HideCredentials {
 		delete(r.Header, "Authorization")
@@ -312,32 +356,16 @@ func (g *Gate) Forward(r *http.Request, gr *Grant) {
 	for _, h := range gr.headers {
 		r.Header[h.name] = h.value
 	}
+	if _, listed := r.Header["Connection"]; listed {
+		dropConnectionTokens(r.Header, append(g.identity, "Authorization"))
+	}
 }
 
-func (g *Gate) logDecision(user string, outcome Outcome, cacheState string, ldapTime time.Duration, reason string) {
-	if !g.log.DebugEnabled() {
+func (g *Gate) logDecision(ctx context.Context, user string, outcome Outcome, cacheState string, ldapTime time.Duration, reason string) {
+	if !g.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	if len(user) > 64 {
-		user = user[:64]
-	}
-	g.log.Debugf("ldapauth: decision api=%s user=%q outcome=%s cache=%s ldap_ms=%.1f reason=%q",
-		g.api.ID, user, outcome, cacheState, float64(ldapTime.Microseconds())/1000, reason)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func sortedValues(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for _, k := range sortedKeys(m) {
-		out = append(out, m[k])
-	}
-	return out
+	g.log.LogAttrs(ctx, slog.LevelDebug, "decision",
+		slog.String("user", truncate(user)), slog.String("outcome", outcome.String()), slog.String("cache", cacheState),
+		slog.Float64("ldap_ms", float64(ldapTime.Microseconds())/1000), slog.String("reason", reason))
 }

@@ -5,32 +5,34 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"fmt"
 	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 )
 
-// Grant is what a successful check hands to the gateway: who the user is and
-// everything needed to build the Tyk session and the upstream headers. A
-// Grant is built once per cache fill and shared, read-only, by every request
-// it serves; the binding copies what the gateway may modify.
+// Grant is what a successful check hands to the gateway: who the user is
+// and everything needed to build the Tyk session and the upstream headers.
+// A Grant is built once per cache fill and shared, read-only, by every
+// request it serves; the binding copies what the gateway may modify.
 type Grant struct {
-	Identity *Identity
+	Identity *directory.Identity
 	// Allowed is false when the credentials are right but the access rules
 	// (required_groups, allowed_users) deny the user: 403.
 	Allowed bool
-	// KeyID is the Tyk session key: stable for one user of one API across
-	// gateway nodes, not guessable without session_key_secret.
+	// KeyID is the Tyk session key: stable for one directory entry on one
+	// API across gateway nodes, not guessable without session_key_secret.
 	KeyID string
 	// Policies are the Tyk policy IDs to apply, in a stable order.
 	Policies []string
 	// MetaData is the session metadata (ldap_dn, ldap_username, ldap_groups,
-	// ldap_<attribute>). Copy it before handing it to the gateway.
-	MetaData map[string]interface{}
+	// ldap_<attribute>), every value sanitised like a header value. Copy it
+	// before handing it to the gateway.
+	MetaData map[string]any
 
 	headers []identityHeader
 	// persisted is shared by every Grant with the same KeyID and session
@@ -53,57 +55,62 @@ type identityHeader struct {
 	value []string
 }
 
-// maxHeaderValue bounds each identity header; directory values can be long.
-const maxHeaderValue = 4096
-
 // sessionKeys derives session KeyIDs.
 type sessionKeys struct {
 	secret []byte
 	apiID  string
 }
 
-// keyID is "ldap-" + hex(HMAC-SHA256(secret, api ID, username))[:40]. The
-// API ID is part of it so one user's sessions on two APIs never overwrite
-// each other's access rights in Redis.
-func (k sessionKeys) keyID(username string) string {
+// keyID is "ldap-" + hex(HMAC-SHA256(secret, API ID, entry ID))[:40]. The
+// entry ID (entryUUID, objectGUID or normalised DN) is unique in the
+// directory, so two accounts never share a session even when directory
+// data gives them the same username. The API ID is part of it so one
+// user's sessions on two APIs never overwrite each other's access rights
+// in Redis.
+func (k sessionKeys) keyID(entryID string) string {
 	mac := hmac.New(sha256.New, k.secret)
 	mac.Write([]byte("tyk-ldap-auth session\x00"))
 	mac.Write([]byte(k.apiID))
 	mac.Write([]byte{0})
-	mac.Write([]byte(username))
+	mac.Write([]byte(entryID))
 	return "ldap-" + hex.EncodeToString(mac.Sum(nil))[:40]
 }
 
 // newGrant evaluates access rules and prepares the session and headers.
-func (g *Gate) newGrant(id *Identity) *Grant {
+func (g *Gate) newGrant(id *directory.Identity) *Grant {
+	cfg := g.cfg
 	gr := &Grant{
 		Identity: id,
 		Allowed:  g.rules.allows(id),
-		KeyID:    g.keys.keyID(id.Username),
+		KeyID:    g.keys.keyID(id.ID),
 		Policies: g.policies.policiesFor(id),
-		MetaData: map[string]interface{}{"ldap_dn": id.DN, "ldap_username": id.Username},
+		MetaData: map[string]any{
+			"ldap_dn":       sanitizeText(id.DN),
+			"ldap_username": sanitizeText(id.Username),
+		},
 	}
-	cfg := g.cfg
 	if cfg.NeedsGroups() {
-		gr.MetaData["ldap_groups"] = strings.Join(id.GroupNames(), ",")
+		gr.MetaData["ldap_groups"] = encodeList(id.GroupNames(), maxMetadataValue)
 	}
 	for _, attr := range cfg.MetadataAttributes {
 		if v := id.Attributes[attr]; len(v) > 0 {
-			// Sanitised like headers: Tyk can copy metadata into headers
-			// ($tyk_meta), where CR/LF would break or split the request.
-			gr.MetaData["ldap_"+attr] = sanitizeHeaderValue(strings.Join(v, ","))
+			gr.MetaData["ldap_"+attr] = encodeList(v, maxMetadataValue)
 		}
 	}
 	gr.persisted = g.persistStateFor(gr)
 	if cfg.UserHeader != "" {
-		gr.addHeader(cfg.UserHeader, id.Username)
+		if v, ok := boundedValue(sanitizeText(id.Username)); ok {
+			gr.addHeader(cfg.UserHeader, v)
+		} else {
+			g.log.Warn("the canonical username is too long for the user header; the header is not sent", "user", truncate(id.Username))
+		}
 	}
 	if cfg.GroupsHeader != "" {
-		gr.addHeader(cfg.GroupsHeader, strings.Join(id.GroupNames(), ","))
+		gr.addHeader(cfg.GroupsHeader, encodeList(id.GroupNames(), maxHeaderValue))
 	}
-	for _, attr := range sortedKeys(cfg.AttributeHeaders) {
+	for _, attr := range slices.Sorted(maps.Keys(cfg.AttributeHeaders)) {
 		if v := id.Attributes[attr]; len(v) > 0 {
-			gr.addHeader(cfg.AttributeHeaders[attr], strings.Join(v, ","))
+			gr.addHeader(cfg.AttributeHeaders[attr], encodeList(v, maxHeaderValue))
 		}
 	}
 	return gr
@@ -112,25 +119,8 @@ func (g *Gate) newGrant(id *Identity) *Grant {
 func (gr *Grant) addHeader(name, value string) {
 	gr.headers = append(gr.headers, identityHeader{
 		name:  http.CanonicalHeaderKey(name),
-		value: []string{sanitizeHeaderValue(value)}[:1:1],
+		value: []string{value}[:1:1],
 	})
-}
-
-// sanitizeHeaderValue drops control characters (CR and LF would split the
-// header; NUL and others confuse upstreams) and bounds the length on a UTF-8
-// boundary.
-func sanitizeHeaderValue(v string) string {
-	var b strings.Builder
-	for _, r := range v {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
-			continue
-		}
-		if b.Len()+len(string(r)) > maxHeaderValue {
-			break
-		}
-		b.WriteRune(r)
-	}
-	return strings.TrimSpace(b.String())
 }
 
 // shouldPersist reports whether this request should write the session to
@@ -161,27 +151,19 @@ func (gr *Grant) sessionContent() [sha256.Size]byte {
 		field(p)
 	}
 	field("\x00meta")
-	for _, k := range sortedMetaKeys(gr.MetaData) {
+	for _, k := range slices.Sorted(maps.Keys(gr.MetaData)) {
 		field(k)
-		field(fmt.Sprint(gr.MetaData[k]))
+		v, _ := gr.MetaData[k].(string)
+		field(v)
 	}
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
 	return sum
 }
 
-func sortedMetaKeys(m map[string]interface{}) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // CopyMetaData returns a fresh copy of the session metadata; the gateway
 // merges policy metadata into the map it is given.
-func (gr *Grant) CopyMetaData() map[string]interface{} {
+func (gr *Grant) CopyMetaData() map[string]any {
 	return maps.Clone(gr.MetaData)
 }
 
@@ -204,3 +186,63 @@ func (g *Gate) persistStateFor(gr *Grant) *persistState {
 	}
 	return st
 }
+
+// Bounds on what directory data may put into a header or metadata value.
+const (
+	maxHeaderValue   = 4096
+	maxMetadataValue = 16 << 10
+)
+
+// sanitizeText drops control characters (CR and LF would split a header;
+// NUL and others confuse upstreams) and outer spaces. Tyk can copy
+// metadata into headers ($tyk_meta), so metadata gets the same treatment.
+func sanitizeText(v string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			return -1
+		}
+		return r
+	}, v))
+}
+
+// boundedValue reports v if it fits a header value.
+func boundedValue(v string) (string, bool) { return v, len(v) <= maxHeaderValue }
+
+// encodeList joins values with "," after percent-encoding "%" and "," in
+// each, so a value holding a comma ("Smith, John") stays one value:
+// split on "," and percent-decode to get the values back. Values that would
+// take the result past limit bytes are left out whole, never cut.
+func encodeList(values []string, limit int) string {
+	var b strings.Builder
+	for _, v := range values {
+		item := listEscaper.Replace(sanitizeText(v))
+		need := len(item)
+		if b.Len() > 0 {
+			need++
+		}
+		if b.Len()+need > limit {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(item)
+	}
+	return b.String()
+}
+
+var listEscaper = strings.NewReplacer("%", "%25", ",", "%2C")
+
+// truncate bounds a username for log lines.
+func truncate(s string) string {
+	if len(s) <= 64 {
+		return s
+	}
+	cut := 64
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -1,7 +1,15 @@
 package ldapauth
 
 import (
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
 	"sync"
+	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/internal/logx"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/state"
 )
 
 // APISource is what the gateway binding reads from an API definition.
@@ -9,110 +17,174 @@ type APISource struct {
 	Info APIInfo
 	// Config is the plugin configuration (config_data, or the OAS plugin
 	// config data value).
-	Config map[string]interface{}
+	Config map[string]any
 	// DisabledBy names the setting that switched the configuration off
 	// (e.g. "config_data_disabled"), or is empty.
 	DisabledBy string
 }
 
-// Registry keeps one Gate per API and rebuilds it only when the API's
-// configuration changes. Tyk hands the plugin the same definition object on
-// every request until the API is reloaded, so the object's identity is the
-// lookup key: a request costs one map read, with no copy or hash of the
-// definition. A reload brings a new object; its configuration is parsed
-// once, and if it is unchanged the existing Gate (and its warm cache and
-// connections) is kept, otherwise the old Gate is closed.
+// Bounds on what the registry keeps per API. During a reload, requests
+// carrying the old definition and requests carrying the new one arrive
+// interleaved; keeping the gates of the last two configurations serves
+// both without rebuilding either.
+const (
+	gatesPerAPI       = 2
+	definitionsPerAPI = 8
+)
+
+// Registry keeps the Gates of every API and rebuilds one only when the
+// API's configuration changes. Tyk hands the plugin the same definition
+// object on every request until the API is reloaded, so the object's
+// identity is the lookup key: a request costs one map read, with no copy or
+// hash of the definition. A new object's configuration is parsed once; if
+// it equals one the API already has a gate for, that gate (with its warm
+// cache and connections) serves it.
 type Registry struct {
-	log Logger
+	log *slog.Logger
 
 	byDefinition sync.Map // definition identity (any comparable) -> *apiEntry
 
 	mu   sync.Mutex
-	byID map[string]*apiEntry
+	apis map[string]*apiState // by API ID
+
+	shared sharedAttemptsSet
 }
 
 type apiEntry struct {
-	key  interface{}
 	gate *Gate
 	err  error // the configuration error, when the API cannot be served
+}
+
+// apiState is what the registry holds for one API ID.
+type apiState struct {
+	gates []*liveGate // oldest first
+	defs  []any       // definition keys admitted, oldest first
+}
+
+type liveGate struct {
+	gate *Gate
 	fp   [32]byte
 	info APIInfo
 }
 
 // NewRegistry returns an empty registry that logs through log.
-func NewRegistry(log Logger) *Registry {
+func NewRegistry(log *slog.Logger) *Registry {
 	if log == nil {
-		log = NopLogger{}
+		log = logx.Discard()
 	}
-	return &Registry{log: log, byID: make(map[string]*apiEntry)}
+	return &Registry{log: log, apis: make(map[string]*apiState), shared: sharedAttemptsSet{sets: map[attemptsScope]*sharedAttempts{}}}
 }
 
-// Lookup returns the gate for the API whose definition is identified by key,
-// if that definition has been admitted before. This is the per-request path:
-// one map read. The error is non-nil when the API's configuration is
-// unusable (it was logged when the definition was admitted).
-func (reg *Registry) Lookup(key interface{}) (gate *Gate, err error, found bool) {
+// Lookup returns the gate for the API whose definition is identified by
+// key, if that definition has been admitted before. This is the
+// per-request path: one map read. err is non-nil when the API's
+// configuration is unusable (it was logged when the definition was
+// admitted).
+func (reg *Registry) Lookup(key any) (gate *Gate, found bool, err error) {
 	if e, ok := reg.byDefinition.Load(key); ok {
 		entry := e.(*apiEntry)
-		return entry.gate, entry.err, true
+		return entry.gate, true, entry.err
 	}
-	return nil, nil, false
+	return nil, false, nil
 }
 
 // Admit registers a definition seen for the first time, described by src,
-// and returns its gate. It reuses the API's existing gate when the
-// configuration is unchanged and replaces (and closes) it otherwise.
-// Configuration errors are logged once here, naming the API and every
-// offending key.
-func (reg *Registry) Admit(key interface{}, src APISource) (*Gate, error) {
-	return reg.admit(key, src)
-}
+// and returns its gate. The configuration is parsed (which may read files)
+// before the registry's lock is taken. Configuration errors are logged once
+// here, naming the API and every offending key.
+func (reg *Registry) Admit(key any, src APISource) (*Gate, error) {
+	var cfg *Config
+	var cfgErr error
+	if src.DisabledBy != "" {
+		cfgErr = &ConfigError{Key: src.DisabledBy, Problem: "the plugin configuration is disabled; enable it to use LDAP authentication"}
+	} else {
+		cfg, cfgErr = ParseConfig(src.Config)
+	}
 
-func (reg *Registry) admit(key interface{}, src APISource) (*Gate, error) {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	if e, ok := reg.byDefinition.Load(key); ok { // another request admitted it
 		entry := e.(*apiEntry)
 		return entry.gate, entry.err
 	}
-	entry := &apiEntry{key: key, info: src.Info}
-	var cfg *Config
-	if src.DisabledBy != "" {
-		entry.err = &ConfigError{Key: src.DisabledBy, Problem: "the plugin configuration is disabled; enable it to use LDAP authentication"}
-	} else {
-		cfg, entry.err = ParseConfig(src.Config)
+	api := reg.apis[src.Info.ID]
+	if api == nil {
+		api = &apiState{}
+		reg.apis[src.Info.ID] = api
 	}
-
-	old := reg.byID[src.Info.ID]
+	entry := &apiEntry{err: cfgErr}
 	switch {
-	case entry.err != nil:
-		reg.logConfigError(src.Info, entry.err)
-	case old != nil && old.err == nil && old.fp == cfg.Fingerprint && old.info.equal(src.Info):
-		entry.gate, entry.fp = old.gate, old.fp // unchanged: keep cache and pools
-		old = nil
+	case cfgErr != nil:
+		reg.logConfigError(src.Info, cfgErr)
 	default:
-		entry.gate, entry.fp = NewGate(src.Info, cfg, reg.log), cfg.Fingerprint
-		if entry.gate.RandomSessionSecret() {
-			reg.log.Infof("ldapauth: API %s (%s): no session_key_secret set; session IDs are per gateway process, so rate limits and quotas are counted per node",
-				src.Info.ID, src.Info.Name)
-		}
-		reg.log.Infof("ldapauth: API %s (%s): LDAP authentication configured (%d server(s), %s)",
-			src.Info.ID, src.Info.Name, len(cfg.Servers), modeName(cfg))
+		entry.gate, entry.err = reg.gateFor(api, src.Info, cfg)
 	}
-	if prev := reg.byID[src.Info.ID]; prev != nil {
-		reg.byDefinition.Delete(prev.key)
+	api.defs = append(api.defs, key)
+	if len(api.defs) > definitionsPerAPI {
+		reg.byDefinition.Delete(api.defs[0])
+		api.defs = slices.Delete(api.defs, 0, 1)
 	}
-	if old != nil && old.gate != nil && old.gate != entry.gate {
-		old.gate.Close()
-	}
-	reg.byID[src.Info.ID] = entry
 	reg.byDefinition.Store(key, entry)
 	return entry.gate, entry.err
 }
 
+// gateFor returns the API's gate for cfg, building it when no live gate
+// has this configuration. Building one beyond gatesPerAPI closes the
+// oldest, and forgets the definitions that used it.
+func (reg *Registry) gateFor(api *apiState, info APIInfo, cfg *Config) (*Gate, error) {
+	for _, lg := range api.gates {
+		if lg.fp == cfg.Fingerprint && lg.info.equal(info) {
+			return lg.gate, nil
+		}
+	}
+	opts := GateOptions{Logger: reg.log}
+	if cfg.MaxFailures > 0 {
+		opts.Attempts, opts.Release = reg.shared.acquire(cfg)
+	}
+	gate, err := NewGate(info, cfg, opts)
+	if err != nil {
+		if opts.Release != nil {
+			opts.Release()
+		}
+		err = &ConfigError{Key: "config_data", Problem: err.Error()}
+		reg.logConfigError(info, err)
+		return nil, err
+	}
+	if gate.RandomSessionSecret() {
+		reg.log.Info("no session_key_secret set; session IDs are per gateway process, so rate limits and quotas are counted per node",
+			"api_id", info.ID, "api_name", info.Name)
+	}
+	reg.log.Info("LDAP authentication configured", "api_id", info.ID, "api_name", info.Name,
+		"servers", len(cfg.Directory.Servers), "mode", modeName(cfg))
+	api.gates = append(api.gates, &liveGate{gate: gate, fp: cfg.Fingerprint, info: info})
+	if len(api.gates) > gatesPerAPI {
+		old := api.gates[0]
+		api.gates = slices.Delete(api.gates, 0, 1)
+		api.defs = slices.DeleteFunc(api.defs, func(def any) bool {
+			if e, ok := reg.byDefinition.Load(def); ok && e.(*apiEntry).gate == old.gate {
+				reg.byDefinition.Delete(def)
+				return true
+			}
+			return false
+		})
+		old.gate.Close()
+	}
+	return gate, nil
+}
+
 func (reg *Registry) logConfigError(api APIInfo, err error) {
-	for _, e := range unjoin(err) {
-		reg.log.Errorf("ldapauth: API %s (%s): %v; requests to this API are answered 500 until it is fixed", api.ID, api.Name, e)
+	var joined interface{ Unwrap() []error }
+	errs := []error{err}
+	if errors.As(err, &joined) {
+		errs = joined.Unwrap()
+	}
+	for _, e := range errs {
+		attrs := []any{"api_id", api.ID, "api_name", api.Name, "error", e.Error()}
+		var ce *ConfigError
+		if errors.As(e, &ce) {
+			attrs = append(attrs, "key", ce.Key)
+		}
+		reg.log.Error("invalid plugin configuration; requests to this API are answered 500 until it is fixed", attrs...)
 	}
 }
 
@@ -120,20 +192,15 @@ func (reg *Registry) logConfigError(api APIInfo, err error) {
 func (reg *Registry) Close() {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
-	for id, e := range reg.byID {
-		if e.gate != nil {
-			e.gate.Close()
+	for id, api := range reg.apis {
+		for _, def := range api.defs {
+			reg.byDefinition.Delete(def)
 		}
-		reg.byDefinition.Delete(e.key)
-		delete(reg.byID, id)
+		for _, lg := range api.gates {
+			lg.gate.Close()
+		}
+		delete(reg.apis, id)
 	}
-}
-
-// Len reports how many APIs the registry tracks.
-func (reg *Registry) Len() int {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	return len(reg.byID)
 }
 
 func modeName(cfg *Config) string {
@@ -143,9 +210,62 @@ func modeName(cfg *Config) string {
 	return "direct bind"
 }
 
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
+// attemptsScope is what makes two APIs share failure counts: the same
+// directory (its servers and where its users live) and the same limits.
+type attemptsScope struct {
+	directory string
+	max       int
+	window    time.Duration
+}
+
+// directoryScope names the directory a configuration authenticates
+// against: its server URLs in order-independent form plus the base its
+// users live under.
+func directoryScope(cfg *Config) string {
+	urls := make([]string, 0, len(cfg.Directory.Servers))
+	for _, s := range cfg.Directory.Servers {
+		urls = append(urls, s.Scheme+"://"+strings.ToLower(s.Addr))
 	}
-	return []error{err}
+	slices.Sort(urls)
+	base := cfg.Directory.SearchBaseDN
+	if base == "" {
+		base = cfg.Directory.BindTemplate.EntryBase()
+	}
+	return strings.Join(urls, " ") + "|" + strings.ToLower(base)
+}
+
+// sharedAttemptsSet hands out one in-process attempt counter per scope,
+// shared by every gate of that scope and dropped when the last one closes.
+// Its lock is its own: gates release their counters while the registry's
+// lock is held.
+type sharedAttemptsSet struct {
+	mu   sync.Mutex
+	sets map[attemptsScope]*sharedAttempts
+}
+
+type sharedAttempts struct {
+	attempts *state.LocalAttempts
+	users    int
+}
+
+func (s *sharedAttemptsSet) acquire(cfg *Config) (state.Attempts, func()) {
+	scope := attemptsScope{directory: directoryScope(cfg), max: cfg.MaxFailures, window: cfg.FailureWindow}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sa := s.sets[scope]
+	if sa == nil {
+		sa = &sharedAttempts{attempts: state.NewLocalAttempts(state.Limits{Max: cfg.MaxFailures, Window: cfg.FailureWindow}, 0)}
+		s.sets[scope] = sa
+	}
+	sa.users++
+	var once sync.Once
+	return sa.attempts, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if sa.users--; sa.users == 0 {
+				delete(s.sets, scope)
+			}
+		})
+	}
 }

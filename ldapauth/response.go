@@ -21,13 +21,16 @@ const (
 	OutcomeForbidden
 	// OutcomeThrottled: 429 with Retry-After, too many wrong passwords.
 	OutcomeThrottled
-	// OutcomeUnavailable: 503, the directory could not be asked.
+	// OutcomeUnavailable: 503, no directory server could be reached.
 	OutcomeUnavailable
 	// OutcomeMisconfigured: 500, the API's plugin configuration is broken.
 	OutcomeMisconfigured
+	// OutcomeBusy: 503 with Retry-After, every pooled directory connection
+	// stayed busy; cached successes are not served stale for it.
+	OutcomeBusy
 )
 
-var outcomeNames = [...]string{"granted", "unauthorized", "forbidden", "throttled", "unavailable", "misconfigured"}
+var outcomeNames = [...]string{"granted", "unauthorized", "forbidden", "throttled", "unavailable", "misconfigured", "busy"}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {
@@ -46,7 +49,7 @@ func (o Outcome) Status() int {
 		return http.StatusForbidden
 	case OutcomeThrottled:
 		return http.StatusTooManyRequests
-	case OutcomeUnavailable:
+	case OutcomeUnavailable, OutcomeBusy:
 		return http.StatusServiceUnavailable
 	case OutcomeMisconfigured:
 		return http.StatusInternalServerError
@@ -90,15 +93,23 @@ func (g *Gate) WriteDenial(w http.ResponseWriter, res Result) {
 	case OutcomeForbidden:
 		body = bodyForbidden
 	case OutcomeThrottled:
-		h.Set("Retry-After", strconv.Itoa(int((res.RetryAfter+time.Second-1)/time.Second)))
+		h["Retry-After"] = []string{retryAfterSeconds(res.RetryAfter)}
 		body = bodyThrottled
 	case OutcomeUnavailable:
+		body = bodyUnavailable
+	case OutcomeBusy:
+		h["Retry-After"] = []string{retryAfterSeconds(res.RetryAfter)}
 		body = bodyUnavailable
 	default:
 		body = bodyMisconfigured
 	}
 	w.WriteHeader(res.Outcome.Status())
 	_, _ = w.Write(body)
+}
+
+// retryAfterSeconds rounds up to whole seconds, at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.Itoa(max(int((d+time.Second-1)/time.Second), 1))
 }
 
 // WriteMisconfigured answers 500 without needing a Gate (there is none when

@@ -1,10 +1,8 @@
 package ldapauth
 
 import (
-	"strings"
 	"unicode"
 
-	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -63,12 +61,4 @@ func isASCII(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// lockoutKey folds the spellings of one account that remain after
-// checkUsernameForm ("Alice", " alice", "STRASSE" and "straße") into one
-// failure-tracking key, before the directory has named the account.
-func lockoutKey(username string) string {
-	folded := cases.Fold().String(norm.NFKC.String(username))
-	return strings.Join(strings.Fields(folded), " ")
 }

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
@@ -17,7 +18,7 @@ import (
 // registry holds one ldapauth.Gate per API. Creating it does no I/O: Tyk
 // runs a plugin's initialisation once at load time, with no API config, and
 // a failure there would break every later load of the file.
-var registry = ldapauth.NewRegistry(gatewayLogger{})
+var registry = ldapauth.NewRegistry(slog.New(&gatewayHandler{}))
 
 // LDAPAuth authenticates the request's HTTP Basic credentials against the
 // API's LDAP directory. On success it writes nothing, sets the Tyk session
@@ -32,7 +33,7 @@ func LDAPAuth(w http.ResponseWriter, r *http.Request) {
 		ldapauth.WriteMisconfigured(w)
 		return
 	}
-	gate, err, found := registry.Lookup(def)
+	gate, found, err := registry.Lookup(def)
 	if !found {
 		gate, err = registry.Admit(def, apiSource(def))
 	}

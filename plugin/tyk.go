@@ -20,7 +20,7 @@ import (
 // slow per request. The definition is only read, never modified, and its
 // identity is the registry key (Tyk hands over the same object until the
 // API is reloaded).
-func apiDefinition(r *http.Request) interface{} {
+func apiDefinition(r *http.Request) any {
 	c := r.Context()
 	if def, _ := c.Value(ctx.Definition).(*apidef.APIDefinition); def != nil {
 		return def
@@ -33,7 +33,7 @@ func apiDefinition(r *http.Request) interface{} {
 
 // apiSource reads what the plugin needs from a definition; it runs once per
 // definition object.
-func apiSource(def interface{}) ldapauth.APISource {
+func apiSource(def any) ldapauth.APISource {
 	switch d := def.(type) {
 	case *apidef.APIDefinition:
 		return classicSource(d)

@@ -1,4 +1,4 @@
-package ldapauth
+package directory
 
 import (
 	"context"
@@ -34,13 +34,18 @@ func newPool(d *dialer, size int, idleTimeout time.Duration) *pool {
 	return &pool{dialer: d, idleTimeout: idleTimeout, slots: make(chan struct{}, size)}
 }
 
-// get returns a connection and whether it was freshly dialed. It waits for a
-// free slot no longer than ctx allows.
+// get returns a connection and whether it was freshly dialed. It waits for
+// a free slot no longer than ctx allows; running out of time there is
+// KindBusy, which says nothing about the directory's health.
 func (p *pool) get(ctx context.Context) (conn *ldap.Conn, fresh bool, err error) {
 	select {
 	case p.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, false, unavailable("all "+strconv.Itoa(cap(p.slots))+" connections to "+p.dialer.srv.URL+" are busy", ctx.Err())
+	default:
+		select {
+		case p.slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil, false, &Error{Kind: KindBusy, Reason: "all " + strconv.Itoa(cap(p.slots)) + " connections to " + p.dialer.srv.URL + " stayed busy", Err: ctx.Err()}
+		}
 	}
 	if c := p.takeIdle(); c != nil {
 		return c, false, nil
@@ -63,6 +68,7 @@ func (p *pool) takeIdle() *ldap.Conn {
 	defer p.mu.Unlock()
 	for len(p.idle) > 0 {
 		last := p.idle[len(p.idle)-1]
+		p.idle[len(p.idle)-1] = idleConn{}
 		p.idle = p.idle[:len(p.idle)-1]
 		// IsClosing turns true as soon as go-ldap's reader sees the server
 		// hang up, e.g. after a directory restart or an idle cut-off.
@@ -75,14 +81,15 @@ func (p *pool) takeIdle() *ldap.Conn {
 	return nil
 }
 
-// put gives a connection back. A connection that failed at the transport
-// level is closed instead of reused.
+// put gives a connection back and frees its slot. A connection that failed
+// at the transport level, or whose state is unknown because its operation
+// panicked, is closed instead of reused.
 func (p *pool) put(c *ldap.Conn, healthy bool) {
+	defer func() { <-p.slots }()
 	p.mu.Lock()
 	if !healthy || p.closed || c.IsClosing() {
 		p.mu.Unlock()
 		c.Close()
-		<-p.slots
 		return
 	}
 	p.idle = append(p.idle, idleConn{conn: c, since: time.Now()})
@@ -90,12 +97,13 @@ func (p *pool) put(c *ldap.Conn, healthy bool) {
 		p.reaper = time.AfterFunc(p.idleTimeout, p.reap)
 	}
 	p.mu.Unlock()
-	<-p.slots
 }
 
 // reap closes connections idle for longer than idleTimeout, so an API that
 // stopped receiving traffic does not keep sockets open forever. It runs on
 // a timer only while idle connections exist; no goroutine lives longer.
+// Connections are closed after the lock is released: closing waits for
+// go-ldap's reader.
 func (p *pool) reap() {
 	defer func() { _ = recover() }() // a panic here must never reach the gateway
 	var stale []*ldap.Conn
@@ -108,7 +116,7 @@ func (p *pool) reap() {
 			keep = append(keep, ic)
 		}
 	}
-	clearTail(p.idle, len(keep))
+	clear(p.idle[len(keep):])
 	p.idle = keep
 	p.reaper = nil
 	if len(p.idle) > 0 && !p.closed {
@@ -127,14 +135,14 @@ func (p *pool) dropIdle() {
 	for _, ic := range p.idle {
 		stale = append(stale, ic.conn)
 	}
-	clearTail(p.idle, 0)
+	clear(p.idle)
 	p.idle = p.idle[:0]
 	p.mu.Unlock()
 	closeAll(stale)
 }
 
-// close shuts the pool: idle connections now, busy ones when they come back.
-// The reaper timer is stopped so nothing keeps the closed pool alive.
+// close shuts the pool: idle connections now, busy ones when they come
+// back. The reaper timer is stopped so nothing keeps the closed pool alive.
 func (p *pool) close() {
 	p.mu.Lock()
 	p.closed = true
@@ -146,14 +154,53 @@ func (p *pool) close() {
 	p.dropIdle()
 }
 
-func clearTail(s []idleConn, from int) {
-	for i := from; i < len(s); i++ {
-		s[i] = idleConn{}
-	}
-}
+// inUse reports how many slots are taken (for tests).
+func (p *pool) inUse() int { return len(p.slots) }
 
 func closeAll(conns []*ldap.Conn) {
 	for _, c := range conns {
 		c.Close()
 	}
+}
+
+// withConn runs op on a pooled connection. When a reused connection fails
+// at the transport level (the server restarted or cut idle connections),
+// every idle connection of the pool is dropped and op runs once more on a
+// fresh one, so one directory restart costs no failed request. The
+// connection goes back to the pool on every path, a panic in op included
+// (closed then, since its state is unknown).
+func (d *Directory) withConn(ctx context.Context, p *pool, op func(*ldap.Conn) error) error {
+	err := d.onePooled(ctx, p, op)
+	if retry, ok := err.(retryOnFresh); ok {
+		d.log.Debug("pooled connection broke; retrying on a new one", "server", p.dialer.srv.URL, "error", retry.err)
+		err = d.onePooled(ctx, p, op)
+		if retry, ok := err.(retryOnFresh); ok {
+			err = retry.err
+		}
+	}
+	if isTransport(err) {
+		return unavailable("no answer from "+p.dialer.srv.URL, err)
+	}
+	return err
+}
+
+// retryOnFresh marks a transport failure on a reused connection.
+type retryOnFresh struct{ err error }
+
+func (r retryOnFresh) Error() string { return r.err.Error() }
+
+func (d *Directory) onePooled(ctx context.Context, p *pool, op func(*ldap.Conn) error) (err error) {
+	c, fresh, err := p.get(ctx)
+	if err != nil {
+		return err
+	}
+	healthy := false
+	defer func() { p.put(c, healthy) }()
+	err = op(c)
+	healthy = !isTransport(err)
+	if !healthy && !fresh && ctx.Err() == nil {
+		p.dropIdle()
+		return retryOnFresh{err}
+	}
+	return err
 }

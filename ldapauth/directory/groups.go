@@ -1,4 +1,4 @@
-package ldapauth
+package directory
 
 import (
 	"context"
@@ -23,36 +23,46 @@ const (
 	activeDirectoryCapability = "1.2.840.113556.1.4.800"
 )
 
-// nestedParentFilter finds groups that list a group as a member. It is fixed
-// rather than derived from group_filter: memberUid holds user names, never
-// group DNs, so only DN-valued member attributes can nest.
+// nestedParentFilter finds groups that list a group as a member. It is
+// fixed rather than derived from the group filter: memberUid holds user
+// names, never group DNs, so only DN-valued member attributes can nest.
 const nestedParentFilter = "(|(member={dn})(uniqueMember={dn}))"
 
-var parentTemplate, _ = compileTemplate(nestedParentFilter, "dn")
+var parentTemplate, _ = CompileTemplate(nestedParentFilter, "dn")
 
 // adDetection caches whether the directory is Active Directory: 0 unknown,
-// 1 yes, 2 no. Only nested group search needs to know.
+// 1 yes, 2 no.
 type adDetection struct{ state atomic.Int32 }
 
 func (d *Directory) lookupGroups(ctx context.Context, c *ldap.Conn, entry *ldap.Entry, username string) ([]Group, error) {
+	start := time.Now()
 	var groups groupSet
 	var err error
-	if d.cfg.GroupSource == GroupSourceMemberOf {
-		err = d.groupsFromMemberOf(ctx, c, entry.GetEqualFoldAttributeValues("memberOf"), &groups)
+	if d.opts.Groups.Source == GroupsFromMemberOf {
+		err = d.groupsFromMemberOf(ctx, c, entry.GetEqualFoldAttributeValues(attrMemberOf), &groups)
 	} else {
 		err = d.groupsFromSearch(ctx, c, entry.DN, username, &groups)
 	}
+	traceFrom(ctx).step(Step{Name: StepGroups, Detail: entry.DN, Entries: groupDNs(groups.list), Err: err, Took: time.Since(start)})
 	return groups.list, err
+}
+
+func groupDNs(groups []Group) []string {
+	out := make([]string, len(groups))
+	for i, g := range groups {
+		out[i] = g.DN
+	}
+	return out
 }
 
 // groupSet collects groups once each, in discovery order.
 type groupSet struct {
 	list []Group
-	seen map[string]bool // normalized DN
+	seen map[string]bool // normalised DN
 }
 
 func (s *groupSet) add(g Group) bool {
-	key := normalizeDN(g.DN)
+	key := NormalizeDN(g.DN)
 	if s.seen == nil {
 		s.seen = make(map[string]bool)
 	}
@@ -64,17 +74,21 @@ func (s *groupSet) add(g Group) bool {
 	return true
 }
 
-// groupsFromMemberOf uses the memberOf values the directory maintains on the
-// user's entry; with nested_groups it follows memberOf on each group entry.
+// inScope reports whether a group counts: with a group base DN, only groups
+// under it do, so a same-named group elsewhere in the directory (made by
+// whoever may create entries there) cannot satisfy a rule.
+func (d *Directory) inScope(dn string) bool {
+	return d.opts.Groups.BaseDN == "" || IsUnder(dn, d.opts.Groups.BaseDN)
+}
+
+// groupsFromMemberOf uses the memberOf values the directory maintains on
+// the user's entry; with nesting it follows memberOf on each group entry.
 func (d *Directory) groupsFromMemberOf(ctx context.Context, c *ldap.Conn, dns []string, groups *groupSet) error {
 	frontier := dns
 	for depth := 0; len(frontier) > 0; depth++ {
 		var next []string
 		for _, dn := range frontier {
-			if !groups.add(Group{Name: firstRDNValue(dn), DN: dn}) || !d.cfg.NestedGroups {
-				continue
-			}
-			if depth+1 >= maxGroupDepth {
+			if !d.inScope(dn) || !groups.add(Group{Name: FirstRDNValue(dn), DN: dn}) || !d.opts.Groups.Nested || depth+1 >= maxGroupDepth {
 				continue
 			}
 			parents, err := d.readMemberOf(ctx, c, dn)
@@ -89,31 +103,25 @@ func (d *Directory) groupsFromMemberOf(ctx context.Context, c *ldap.Conn, dns []
 }
 
 func (d *Directory) readMemberOf(ctx context.Context, c *ldap.Conn, dn string) ([]string, error) {
-	d.setOpTimeout(ctx, c)
-	req := ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, int(d.cfg.RequestTimeout/time.Second), false,
-		"(objectClass=*)", []string{"memberOf"}, nil)
-	res, err := c.Search(req)
+	entries, err := d.search(ctx, c, dn, ldap.ScopeBaseObject, "(objectClass=*)", 1, []string{attrMemberOf})
 	if err != nil {
-		if isTransportError(err) {
-			return nil, err
-		}
-		if resultCode(err) == ldap.LDAPResultNoSuchObject {
+		if KindOf(err) == KindMisconfigured && resultCode(err) == ldap.LDAPResultNoSuchObject {
 			return nil, nil // a dangling memberOf value: nothing to follow
 		}
-		return nil, searchFailure(dn, err)
+		return nil, err
 	}
-	if len(res.Entries) == 0 {
+	if len(entries) == 0 {
 		return nil, nil
 	}
-	return res.Entries[0].GetEqualFoldAttributeValues("memberOf"), nil
+	return entries[0].GetEqualFoldAttributeValues(attrMemberOf), nil
 }
 
-// groupsFromSearch searches group_base_dn with group_filter. With
-// nested_groups it uses Active Directory's in-chain matching rule when the
-// server is AD (one query), and otherwise walks up group-of-group membership
-// level by level.
+// groupsFromSearch searches the group base with the group filter. With
+// nesting it uses Active Directory's in-chain matching rule when the server
+// is AD (one query), and otherwise walks up group-of-group membership level
+// by level.
 func (d *Directory) groupsFromSearch(ctx context.Context, c *ldap.Conn, userDN, username string, groups *groupSet) error {
-	if d.cfg.NestedGroups {
+	if d.opts.Groups.Nested {
 		isAD, err := d.isActiveDirectory(ctx, c)
 		if err != nil {
 			return err
@@ -126,7 +134,7 @@ func (d *Directory) groupsFromSearch(ctx context.Context, c *ldap.Conn, userDN, 
 			return err
 		}
 	}
-	filter := d.cfg.groupFilter.expand(ldap.EscapeFilter, map[string]string{"dn": userDN, "username": username})
+	filter := d.opts.Groups.Filter.Expand(ldap.EscapeFilter, map[string]string{"dn": userDN, "username": username})
 	frontier, err := d.searchGroups(ctx, c, filter)
 	if err != nil {
 		return err
@@ -134,10 +142,10 @@ func (d *Directory) groupsFromSearch(ctx context.Context, c *ldap.Conn, userDN, 
 	for depth := 0; len(frontier) > 0; depth++ {
 		var next []Group
 		for _, g := range frontier {
-			if !groups.add(g) || !d.cfg.NestedGroups || depth+1 >= maxGroupDepth {
+			if !groups.add(g) || !d.opts.Groups.Nested || depth+1 >= maxGroupDepth {
 				continue
 			}
-			parents, err := d.searchGroups(ctx, c, parentTemplate.expand(ldap.EscapeFilter, map[string]string{"dn": g.DN}))
+			parents, err := d.searchGroups(ctx, c, parentTemplate.Expand(ldap.EscapeFilter, map[string]string{"dn": g.DN}))
 			if err != nil {
 				return err
 			}
@@ -155,24 +163,18 @@ func inChainFilter(userDN string) string {
 }
 
 func (d *Directory) searchGroups(ctx context.Context, c *ldap.Conn, filter string) ([]Group, error) {
-	d.setOpTimeout(ctx, c)
-	req := ldap.NewSearchRequest(d.cfg.GroupBaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, maxGroups,
-		int(d.cfg.RequestTimeout/time.Second), false, filter, []string{d.cfg.GroupNameAttribute}, nil)
-	res, err := c.Search(req)
-	if err != nil && !(resultCode(err) == ldap.LDAPResultSizeLimitExceeded && res != nil) {
-		if isTransportError(err) {
-			return nil, err
-		}
-		return nil, searchFailure(d.cfg.GroupBaseDN, err)
-	}
+	entries, err := d.search(ctx, c, d.opts.Groups.BaseDN, ldap.ScopeWholeSubtree, filter, maxGroups, []string{d.opts.Groups.NameAttribute})
 	if err != nil {
-		d.log.Warnf("more than %d groups match %s; using the first %d", maxGroups, filter, maxGroups)
+		return nil, err
 	}
-	out := make([]Group, 0, len(res.Entries))
-	for _, e := range res.Entries {
-		name := e.GetEqualFoldAttributeValue(d.cfg.GroupNameAttribute)
+	if len(entries) >= maxGroups {
+		d.log.Warn("too many groups match; using the first ones", "limit", maxGroups, "filter", filter)
+	}
+	out := make([]Group, 0, len(entries))
+	for _, e := range entries {
+		name := e.GetEqualFoldAttributeValue(d.opts.Groups.NameAttribute)
 		if name == "" {
-			name = firstRDNValue(e.DN)
+			name = FirstRDNValue(e.DN)
 		}
 		out = append(out, Group{Name: name, DN: e.DN})
 	}
@@ -188,12 +190,9 @@ func (d *Directory) isActiveDirectory(ctx context.Context, c *ldap.Conn) (bool, 
 	case 2:
 		return false, nil
 	}
-	d.setOpTimeout(ctx, c)
-	req := ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, int(d.cfg.RequestTimeout/time.Second), false,
-		"(objectClass=*)", []string{"supportedCapabilities"}, nil)
-	res, err := c.Search(req)
+	entries, err := d.search(ctx, c, "", ldap.ScopeBaseObject, "(objectClass=*)", 1, []string{"supportedCapabilities"})
 	if err != nil {
-		if isTransportError(err) {
+		if isTransport(err) {
 			return false, err
 		}
 		// A server that hides its root DSE is not AD (AD always shows it).
@@ -201,8 +200,8 @@ func (d *Directory) isActiveDirectory(ctx context.Context, c *ldap.Conn) (bool, 
 		return false, nil
 	}
 	isAD := false
-	if len(res.Entries) == 1 {
-		for _, capability := range res.Entries[0].GetEqualFoldAttributeValues("supportedCapabilities") {
+	if len(entries) == 1 {
+		for _, capability := range entries[0].GetEqualFoldAttributeValues("supportedCapabilities") {
 			if strings.TrimSpace(capability) == activeDirectoryCapability {
 				isAD = true
 			}

@@ -1,0 +1,314 @@
+package directory
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	ldap "github.com/go-ldap/ldap/v3"
+)
+
+// Directory checks credentials against the configured LDAP servers. It is
+// safe for concurrent use and holds the connection pools; Close releases
+// them.
+type Directory struct {
+	opts      Options
+	log       *slog.Logger
+	endpoints []*endpoint
+	userAttrs []string // attributes read from the user's entry
+	ad        adDetection
+	// nobodyDN is bound for unknown users when EqualizeTiming is on: under
+	// the search base, with a random name no entry has.
+	nobodyDN string
+	// uniqueCheck says whether a canonical username must be looked up to
+	// prove no other entry holds it (see checkUnique).
+	uniqueCheck bool
+	// hook, when set, runs before each LDAP operation (tests inject panics
+	// and failures there).
+	hook atomic.Pointer[func(op string)]
+}
+
+// New prepares pools for every server. It opens no connection: the first
+// request does, so building a Directory is cheap and does no I/O.
+func New(opts Options) (*Directory, error) {
+	opts.withDefaults()
+	if len(opts.Servers) == 0 {
+		return nil, errors.New("directory: no servers")
+	}
+	if opts.UsernameAttribute == "" {
+		return nil, errors.New("directory: no username attribute")
+	}
+	if opts.BindTemplate.IsZero() && (opts.SearchBaseDN == "" || opts.SearchFilter.IsZero()) {
+		return nil, errors.New("directory: search-then-bind needs a search base and filter")
+	}
+	if !opts.BindTemplate.IsZero() && !opts.BindTemplate.IsDN() && opts.SearchBaseDN == "" {
+		return nil, errors.New("directory: a bind template that is not a DN needs a search base to find the entry")
+	}
+	d := &Directory{opts: opts, log: opts.Logger, userAttrs: userAttributes(&opts)}
+	d.uniqueCheck = !strings.EqualFold(d.loginAttribute(), opts.UsernameAttribute)
+	if d.uniqueCheck && d.uniquenessBase() == "" {
+		return nil, errors.New("directory: username_attribute differs from the attribute users log in with, and there is no search base to check that its values are unique")
+	}
+	var nonce [8]byte
+	_, _ = rand.Read(nonce[:])
+	d.nobodyDN = "cn=tyk-ldap-auth-nobody-" + hex.EncodeToString(nonce[:]) + "," + opts.SearchBaseDN
+	for _, srv := range opts.Servers {
+		base := dialer{
+			srv:            srv,
+			tls:            opts.TLS.forHost(srv.Host),
+			startTLS:       opts.StartTLS,
+			dialTimeout:    opts.DialTimeout,
+			requestTimeout: opts.RequestTimeout,
+		}
+		service := base
+		service.bindDN, service.bindPassword = opts.BindDN, opts.BindPassword
+		d.endpoints = append(d.endpoints, &endpoint{
+			srv:     srv,
+			service: newPool(&service, opts.PoolSize, opts.PoolIdleTimeout),
+			user:    newPool(&base, opts.PoolSize, opts.PoolIdleTimeout),
+			now:     time.Now,
+		})
+	}
+	return d, nil
+}
+
+// Close closes idle connections now and busy ones when they are returned.
+func (d *Directory) Close() {
+	for _, ep := range d.endpoints {
+		ep.close()
+	}
+}
+
+// Authenticate checks username and password and returns who the user is.
+// guard, when not nil, is consulted right before every user bind; its
+// account key is "dn:" plus the normalised DN when the entry's DN is known
+// before the bind (search-then-bind, DN templates), otherwise "name:" plus
+// the folded bind name (userPrincipalName and down-level templates). Every
+// spelling of one account that the directory treats as the same name gives
+// the same key.
+//
+// Failures are *Error values. The whole call, across every server it
+// tries, takes at most DialTimeout + RequestTimeout.
+func (d *Directory) Authenticate(ctx context.Context, username, password string, guard BindGuard) (*Identity, error) {
+	if username == "" || password == "" {
+		// Callers reject these earlier; this keeps the Directory safe alone:
+		// a simple bind with an empty password is an anonymous bind, which
+		// many servers answer with success.
+		return nil, invalidCredentials("empty username or password", nil)
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.opts.DialTimeout+d.opts.RequestTimeout)
+	defer cancel()
+
+	plan := pickEndpoints(d.endpoints)
+	defer plan.release()
+	if len(plan.attempts) == 0 {
+		return nil, unavailable("every directory server is down and already being probed", nil)
+	}
+	var lastErr error
+	for i, a := range plan.attempts {
+		if ctx.Err() != nil {
+			break
+		}
+		id, err := d.authenticateOn(ctx, a.ep, username, password, guard)
+		switch KindOf(err) {
+		case KindUnavailable:
+			lastErr = err
+			retryIn := plan.down(i)
+			if i+1 < len(plan.attempts) {
+				d.log.Warn("directory server unavailable, failing over", "server", a.ep.srv.URL,
+					"next_server", plan.attempts[i+1].ep.srv.URL, "retry_in", retryIn.Round(time.Millisecond).String(), "error", err.Error())
+			} else {
+				d.log.Warn("directory server unavailable", "server", a.ep.srv.URL,
+					"retry_in", retryIn.Round(time.Millisecond).String(), "error", err.Error())
+			}
+			continue
+		case KindBusy, KindRefused:
+			// Neither says anything about the server's health.
+			return nil, err
+		}
+		if plan.up(i) {
+			d.log.Info("directory server is answering again", "server", a.ep.srv.URL)
+		}
+		return id, err
+	}
+	if lastErr == nil {
+		lastErr = unavailable("no directory server answered within dial_timeout + request_timeout", ctx.Err())
+	}
+	return nil, lastErr
+}
+
+func (d *Directory) authenticateOn(ctx context.Context, ep *endpoint, username, password string, guard BindGuard) (*Identity, error) {
+	if d.opts.BindTemplate.IsZero() {
+		return d.searchThenBind(ctx, ep, username, password, guard)
+	}
+	return d.directBind(ctx, ep, username, password, guard)
+}
+
+// searchThenBind finds the user's entry with the service account (exactly
+// one must match), binds as that entry with the password, then reads the
+// identity and groups with the service account again.
+func (d *Directory) searchThenBind(ctx context.Context, ep *endpoint, username, password string, guard BindGuard) (*Identity, error) {
+	var entry *ldap.Entry
+	err := d.withConn(ctx, ep.service, func(c *ldap.Conn) (err error) {
+		entry, err = d.findUser(ctx, c, username)
+		return err
+	})
+	if errors.Is(err, errNoEntry) && d.opts.EqualizeTiming {
+		d.bindNobody(ctx, ep.user, password)
+	}
+	if err != nil {
+		return nil, err
+	}
+	acct := account{key: "dn:" + NormalizeDN(entry.DN), bindName: entry.DN,
+		user: entry.GetEqualFoldAttributeValue(d.opts.UsernameAttribute)}
+	if err := d.withConn(ctx, ep.user, func(c *ldap.Conn) error {
+		return d.guardedBind(ctx, c, acct, password, guard)
+	}); err != nil {
+		return nil, err
+	}
+	return d.identify(ctx, ep.service, entry)
+}
+
+// directBind binds as the name the template gives, then reads the entry
+// that bound: as the user, on the same connection, when there is no service
+// account; with the service account otherwise.
+func (d *Directory) directBind(ctx context.Context, ep *endpoint, username, password string, guard BindGuard) (*Identity, error) {
+	bindName, err := d.opts.BindTemplate.name(username)
+	if err != nil {
+		return nil, err
+	}
+	acct := account{key: d.opts.BindTemplate.accountKey(bindName), bindName: bindName}
+	if d.opts.BindDN == "" {
+		var id *Identity
+		err := d.withConn(ctx, ep.user, func(c *ldap.Conn) error {
+			if err := d.guardedBind(ctx, c, acct, password, guard); err != nil {
+				return err
+			}
+			entry, err := d.readOwnEntry(ctx, c, username, bindName)
+			if err != nil {
+				return err
+			}
+			id, err = d.identifyOn(ctx, c, entry)
+			return err
+		})
+		return id, err
+	}
+	if err := d.withConn(ctx, ep.user, func(c *ldap.Conn) error {
+		return d.guardedBind(ctx, c, acct, password, guard)
+	}); err != nil {
+		return nil, err
+	}
+	var entry *ldap.Entry
+	if err := d.withConn(ctx, ep.service, func(c *ldap.Conn) (err error) {
+		entry, err = d.readOwnEntry(ctx, c, username, bindName)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return d.identify(ctx, ep.service, entry)
+}
+
+// guardedBind asks the guard, binds, and reports the outcome to the guard
+// on every path: a bind that panicked or never completed reports
+// BindNoAnswer.
+func (d *Directory) guardedBind(ctx context.Context, c *ldap.Conn, acct account, password string, guard BindGuard) error {
+	if guard == nil {
+		return d.bindAccount(ctx, c, acct, password)
+	}
+	done, err := guard(ctx, acct.key)
+	if err != nil {
+		return &Error{Kind: KindRefused, Reason: "the attempt for " + acct.bindName + " was refused before the bind", Err: err, User: acct.user}
+	}
+	outcome := BindNoAnswer
+	defer func() { done(outcome) }()
+	err = d.bindAccount(ctx, c, acct, password)
+	outcome = bindOutcome(err)
+	return err
+}
+
+func (d *Directory) bindAccount(ctx context.Context, c *ldap.Conn, acct account, password string) error {
+	err := d.bindUser(ctx, c, acct.bindName, password)
+	if de, ok := AsError(err); ok && de.User == "" {
+		de.User = acct.user
+	}
+	return err
+}
+
+// bindUser sends the user's bind with the password policy request control,
+// so a server with a password policy (OpenLDAP's ppolicy) says why it
+// refused an account. Servers without one ignore the control.
+func (d *Directory) bindUser(ctx context.Context, c *ldap.Conn, bindName, password string) error {
+	d.before("bind")
+	d.setOpTimeout(ctx, c)
+	start := time.Now()
+	req := ldap.NewSimpleBindRequest(bindName, password, []ldap.Control{ldap.NewControlBeheraPasswordPolicy()})
+	res, err := c.SimpleBind(req)
+	var policy *ldap.ControlBeheraPasswordPolicy
+	if res != nil {
+		if ctrl := ldap.FindControl(res.Controls, ldap.ControlTypeBeheraPasswordPolicy); ctrl != nil {
+			policy, _ = ctrl.(*ldap.ControlBeheraPasswordPolicy)
+		}
+	}
+	err = classifyBind(err, bindName, policy)
+	traceFrom(ctx).step(Step{Name: StepUserBind, Detail: bindName, Err: err, Took: time.Since(start)})
+	return err
+}
+
+// bindNobody sends a bind that must fail, so an unknown user costs the same
+// round trips as a known one. Its answer is irrelevant.
+func (d *Directory) bindNobody(ctx context.Context, p *pool, password string) {
+	_ = d.withConn(ctx, p, func(c *ldap.Conn) error {
+		d.setOpTimeout(ctx, c)
+		err := c.Bind(d.nobodyDN, password)
+		if isTransport(err) {
+			return err
+		}
+		return nil
+	})
+}
+
+// identify builds the identity and resolves groups on a connection of p.
+func (d *Directory) identify(ctx context.Context, p *pool, entry *ldap.Entry) (*Identity, error) {
+	var id *Identity
+	err := d.withConn(ctx, p, func(c *ldap.Conn) (err error) {
+		id, err = d.identifyOn(ctx, c, entry)
+		return err
+	})
+	return id, err
+}
+
+func (d *Directory) identifyOn(ctx context.Context, c *ldap.Conn, entry *ldap.Entry) (*Identity, error) {
+	id, err := d.identityFrom(entry)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkUnique(ctx, c, entry, id.Username); err != nil {
+		return nil, err
+	}
+	if d.opts.Groups.Source != "" {
+		id.Groups, err = d.lookupGroups(ctx, c, entry, id.Username)
+	}
+	return id, err
+}
+
+// setOpTimeout bounds the next operation by request_timeout and by what is
+// left of the request's overall deadline.
+func (d *Directory) setOpTimeout(ctx context.Context, c *ldap.Conn) {
+	t := d.opts.RequestTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		t = min(t, time.Until(dl))
+	}
+	c.SetTimeout(atLeastOneMillisecond(t))
+}
+
+// before runs the test hook, if any.
+func (d *Directory) before(op string) {
+	if h := d.hook.Load(); h != nil {
+		(*h)(op)
+	}
+}

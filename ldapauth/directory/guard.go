@@ -1,0 +1,62 @@
+package directory
+
+import "context"
+
+// BindGuard is consulted right before each user bind, with the key of the
+// account about to be bound (see Account keys in the package docs of
+// Authenticate). Returning an error stops the bind: the password is not
+// sent, and Authenticate fails with KindRefused wrapping that error.
+// Otherwise the returned BindDone must be, and is, called exactly once with
+// the bind's outcome, on every path (a panic included).
+type BindGuard func(ctx context.Context, account string) (BindDone, error)
+
+// BindDone receives the outcome of a bind its BindGuard allowed.
+type BindDone func(BindOutcome)
+
+// BindOutcome is what became of one user bind.
+type BindOutcome int
+
+const (
+	// BindSucceeded: the password was right.
+	BindSucceeded BindOutcome = iota + 1
+	// BindRejected: the directory refused the credentials.
+	BindRejected
+	// BindLocked: the directory refused them and reports the account
+	// locked (Active Directory data 775, the password policy's
+	// accountLocked).
+	BindLocked
+	// BindNoAnswer: the bind got no answer, or was never completed.
+	BindNoAnswer
+)
+
+func (o BindOutcome) String() string {
+	switch o {
+	case BindSucceeded:
+		return "succeeded"
+	case BindRejected:
+		return "rejected"
+	case BindLocked:
+		return "locked"
+	}
+	return "no answer"
+}
+
+// account is who a bind is about to authenticate.
+type account struct {
+	key      string // the guard's key: "dn:<normalised DN>" or "name:<folded bind name>"
+	bindName string
+	user     string // the canonical username when the entry is known already
+}
+
+func bindOutcome(err error) BindOutcome {
+	if err == nil {
+		return BindSucceeded
+	}
+	if de, ok := AsError(err); ok && de.Kind == KindInvalidCredentials {
+		if de.Locked {
+			return BindLocked
+		}
+		return BindRejected
+	}
+	return BindNoAnswer
+}
