@@ -1,7 +1,14 @@
 package ldapauth
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"math/big"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,13 +16,13 @@ import (
 	"testing"
 	"time"
 
-	ldap "github.com/go-ldap/ldap/v3"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 )
 
 // minimal returns a valid search-then-bind configuration plus overrides.
-func minimal(overrides map[string]interface{}) map[string]interface{} {
-	raw := map[string]interface{}{
-		"urls":           []interface{}{"ldaps://ldap.example.org"},
+func minimal(overrides map[string]any) map[string]any {
+	raw := map[string]any{
+		"urls":           []any{"ldaps://ldap.example.org"},
 		"search_base_dn": "ou=people,dc=example,dc=org",
 	}
 	for k, v := range overrides {
@@ -35,17 +42,18 @@ func TestParseConfigDefaults(t *testing.T) {
 	}
 	checks := []struct {
 		name      string
-		got, want interface{}
+		got, want any
 	}{
-		{"servers", fmt.Sprint(cfg.Servers), fmt.Sprint([]Server{{URL: "ldaps://ldap.example.org", Scheme: "ldaps", Host: "ldap.example.org", Addr: "ldap.example.org:636"}})},
+		{"servers", fmt.Sprint(cfg.Directory.Servers), fmt.Sprint([]directory.Server{{URL: "ldaps://ldap.example.org", Scheme: "ldaps", Host: "ldap.example.org", Addr: "ldap.example.org:636"}})},
 		{"search mode", cfg.SearchMode(), true},
-		{"search filter", cfg.SearchFilter, DefaultSearchFilter},
-		{"search scope", cfg.SearchScope, ldap.ScopeWholeSubtree},
-		{"username attribute", cfg.UsernameAttribute, "uid"},
-		{"dial timeout", cfg.DialTimeout, 3 * time.Second},
-		{"request timeout", cfg.RequestTimeout, 5 * time.Second},
-		{"pool size", cfg.PoolSize, 8},
-		{"pool idle", cfg.PoolIdleTimeout, 4 * time.Minute},
+		{"search filter uses username", cfg.Directory.SearchFilter.Uses("username"), true},
+		{"search scope", cfg.Directory.SearchScope, directory.ScopeSubtree},
+		{"username attribute", cfg.Directory.UsernameAttribute, "uid"},
+		{"dial timeout", cfg.Directory.DialTimeout, 3 * time.Second},
+		{"request timeout", cfg.Directory.RequestTimeout, 5 * time.Second},
+		{"pool size", cfg.Directory.PoolSize, 8},
+		{"pool idle", cfg.Directory.PoolIdleTimeout, 4 * time.Minute},
+		{"timing equalised", cfg.Directory.EqualizeTiming, true},
 		{"realm", cfg.Realm, "Restricted"},
 		{"hide credentials", cfg.HideCredentials, true},
 		{"user header", cfg.UserHeader, "X-Authenticated-User"},
@@ -56,8 +64,9 @@ func TestParseConfigDefaults(t *testing.T) {
 		{"session lifetime", cfg.SessionLifetime, time.Hour},
 		{"groups off", cfg.NeedsGroups(), false},
 		{"max failures", cfg.MaxFailures, 0},
-		{"tls min", cfg.tls.minVersion, uint16(0x0303)},
-		{"tls verify", cfg.tls.insecureSkipVerify, false},
+		{"tls min", cfg.Directory.TLS.MinVersion, uint16(0x0303)},
+		{"tls verify", cfg.Directory.TLS.InsecureSkipVerify, false},
+		{"system roots", cfg.Directory.TLS.RootCAs == nil, true},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -69,58 +78,68 @@ func TestParseConfigDefaults(t *testing.T) {
 func TestParseConfigErrorsNameTheKey(t *testing.T) {
 	tests := []struct {
 		name      string
-		raw       map[string]interface{}
+		raw       map[string]any
 		wantKey   string
 		wantWords string
 	}{
-		{"missing urls", minimal(map[string]interface{}{"urls": nil}), "urls", "required"},
-		{"bad scheme", minimal(map[string]interface{}{"urls": "http://x"}), "urls", "ldap:// or ldaps://"},
-		{"url with path", minimal(map[string]interface{}{"urls": "ldaps://x/dc=example"}), "urls", "nothing after the port"},
-		{"plaintext to remote host", minimal(map[string]interface{}{"urls": "ldap://ldap.example.org"}), "urls", "clear text"},
-		{"ldaps with start_tls", minimal(map[string]interface{}{"start_tls": true}), "start_tls", "already encrypted"},
-		{"urls not a list", minimal(map[string]interface{}{"urls": 5.0}), "urls", "list of strings"},
-		{"unknown key", minimal(map[string]interface{}{"requierd_groups": []interface{}{"x"}}), "requierd_groups", "did you mean \"required_groups\""},
-		{"unknown key far from any", minimal(map[string]interface{}{"zzz": true}), "zzz", "unknown key"},
-		{"no mode", minimal(map[string]interface{}{"search_base_dn": nil}), "search_base_dn", "user_dn_template"},
-		{"template without placeholder", minimal(map[string]interface{}{"user_dn_template": "uid=x,dc=org"}), "user_dn_template", "{username}"},
-		{"template unknown placeholder", minimal(map[string]interface{}{"user_dn_template": "uid={user},dc=org"}), "user_dn_template", "unknown placeholder {user}"},
-		{"UPN template needs base", minimal(map[string]interface{}{"search_base_dn": nil, "user_dn_template": "{username}@corp.example.com"}), "search_base_dn", "not a DN"},
-		{"filter without placeholder", minimal(map[string]interface{}{"search_filter": "(uid=x)"}), "search_filter", "{username}"},
-		{"filter invalid", minimal(map[string]interface{}{"search_filter": "(uid={username}"}), "search_filter", "not a valid LDAP filter"},
-		{"filter unclosed brace", minimal(map[string]interface{}{"search_filter": "(uid={username)"}), "search_filter", "unclosed"},
-		{"bad scope", minimal(map[string]interface{}{"search_scope": "base"}), "search_scope", "\"sub\" or \"one\""},
-		{"bad base DN", minimal(map[string]interface{}{"search_base_dn": "not a dn"}), "search_base_dn", "not a valid DN"},
-		{"bind dn without password", minimal(map[string]interface{}{"bind_dn": "cn=svc,dc=example,dc=org"}), "bind_password", "required"},
-		{"password without bind dn", minimal(map[string]interface{}{"bind_password": "x"}), "bind_dn", "required"},
-		{"unset env password", minimal(map[string]interface{}{"bind_dn": "cn=svc,dc=org", "bind_password": "env://TYK_LDAP_TEST_UNSET_VARIABLE"}), "bind_password", "TYK_LDAP_TEST_UNSET_VARIABLE is not set"},
-		{"unresolved env elsewhere", minimal(map[string]interface{}{"urls": "env://LDAP_URL"}), "urls", "did not substitute"},
-		{"unresolved secrets elsewhere", minimal(map[string]interface{}{"realm": "secrets://realm"}), "realm", "did not substitute"},
-		{"relative file secret", minimal(map[string]interface{}{"bind_dn": "cn=svc,dc=org", "bind_password": "file://secret.txt"}), "bind_password", "absolute path"},
-		{"missing file secret", minimal(map[string]interface{}{"bind_dn": "cn=svc,dc=org", "bind_password": "file:///nonexistent/secret"}), "bind_password", "cannot read"},
-		{"bool as string", minimal(map[string]interface{}{"hide_credentials": "false"}), "hide_credentials", "true or false"},
-		{"fractional pool", minimal(map[string]interface{}{"pool_size": 2.5}), "pool_size", "whole number"},
-		{"zero pool", minimal(map[string]interface{}{"pool_size": 0.0}), "pool_size", "from 1 to 1024"},
-		{"duration as number", minimal(map[string]interface{}{"dial_timeout": 3.0}), "dial_timeout", "duration string"},
-		{"duration garbage", minimal(map[string]interface{}{"cache_ttl": "five minutes"}), "cache_ttl", "duration string"},
-		{"negative duration", minimal(map[string]interface{}{"cache_ttl": "-1s"}), "cache_ttl", "between"},
-		{"zero request timeout", minimal(map[string]interface{}{"request_timeout": "0"}), "request_timeout", "between"},
-		{"stale without cache", minimal(map[string]interface{}{"cache_ttl": "0", "stale_if_error": "1m"}), "stale_if_error", "cache_ttl"},
-		{"bad tls version", minimal(map[string]interface{}{"tls_min_version": "1.4"}), "tls_min_version", "one of"},
-		{"bad CA pem", minimal(map[string]interface{}{"tls_ca_pem": "not a cert"}), "tls_ca_pem", "no PEM certificate"},
-		{"missing CA file", minimal(map[string]interface{}{"tls_ca_file": "/nonexistent/ca.pem"}), "tls_ca_file", "cannot read"},
-		{"realm with quote", minimal(map[string]interface{}{"realm": `a"b`}), "realm", "without quotes"},
-		{"short session secret", minimal(map[string]interface{}{"session_key_secret": "short"}), "session_key_secret", "16 characters"},
-		{"bad header name", minimal(map[string]interface{}{"user_header": "X User"}), "user_header", "not a valid HTTP header"},
-		{"reserved header", minimal(map[string]interface{}{"groups_header": "authorization"}), "groups_header", "cannot carry identity"},
-		{"bad attribute", minimal(map[string]interface{}{"attributes": []interface{}{"mail", "dis play"}}), "attributes", "not an LDAP attribute"},
-		{"empty list entry", minimal(map[string]interface{}{"policies": []interface{}{"a", ""}}), "policies", "entry 1 is empty"},
-		{"bad group source", minimal(map[string]interface{}{"group_source": "ldap"}), "group_source", "\"search\" or \"memberof\""},
-		{"search source needs base", minimal(map[string]interface{}{"group_source": "search"}), "group_base_dn", "required"},
-		{"bad group filter", minimal(map[string]interface{}{"group_filter": "(member={uid})"}), "group_filter", "unknown placeholder"},
-		{"group policies not lists", minimal(map[string]interface{}{"group_policies": map[string]interface{}{"admins": 3.0}}), "group_policies", "list of strings"},
-		{"attribute headers not strings", minimal(map[string]interface{}{"attribute_headers": map[string]interface{}{"mail": true}}), "attribute_headers", "non-empty string"},
-		{"required group bad DN", minimal(map[string]interface{}{"required_groups": "cn=admins,,dc=org"}), "required_groups", "not a valid DN"},
-		{"negative max failures", minimal(map[string]interface{}{"max_failures": -1.0}), "max_failures", "from 0 to 1000"},
+		{"missing urls", minimal(map[string]any{"urls": nil}), "urls", "required"},
+		{"bad scheme", minimal(map[string]any{"urls": "http://x"}), "urls", "ldap:// or ldaps://"},
+		{"url with path", minimal(map[string]any{"urls": "ldaps://x/dc=example"}), "urls", "nothing after the port"},
+		{"plaintext to remote host", minimal(map[string]any{"urls": "ldap://ldap.example.org"}), "urls", "clear text"},
+		{"ldaps with start_tls", minimal(map[string]any{"start_tls": true}), "start_tls", "already encrypted"},
+		{"urls not a list", minimal(map[string]any{"urls": 5.0}), "urls", "list of strings"},
+		{"unknown key", minimal(map[string]any{"requierd_groups": []any{"x"}}), "requierd_groups", "did you mean \"required_groups\""},
+		{"unknown key far from any", minimal(map[string]any{"zzz": true}), "zzz", "unknown key"},
+		{"no mode", minimal(map[string]any{"search_base_dn": nil}), "search_base_dn", "user_dn_template"},
+		{"template without placeholder", minimal(map[string]any{"user_dn_template": "uid=x,dc=org"}), "user_dn_template", "{username}"},
+		{"template of no known form", minimal(map[string]any{"user_dn_template": "user-{username}"}), "user_dn_template", "userPrincipalName"},
+		{"UPN template with two @", minimal(map[string]any{"user_dn_template": "{username}@a@b"}), "user_dn_template", "userPrincipalName"},
+		{"search filter with a template", minimal(map[string]any{"user_dn_template": "uid={username},ou=people,dc=example,dc=org", "search_filter": "(uid={username})"}), "search_filter", "only used by search then bind"},
+		{"group filter without placeholder", minimal(map[string]any{"group_filter": "(objectClass=groupOfNames)"}), "group_filter", "must contain {dn} or {username}"},
+		{"bare group name without base", minimal(map[string]any{"required_groups": "admins"}), "required_groups", "needs group_base_dn"},
+		{"bare policy group without base", minimal(map[string]any{"group_policies": map[string]any{"admins": "p"}}), "group_policies", "needs group_base_dn"},
+		{"group DN outside base", minimal(map[string]any{"group_base_dn": "ou=groups,dc=example,dc=org", "required_groups": "cn=admins,ou=partners,dc=example,dc=org"}), "required_groups", "not under group_base_dn"},
+		{"bind dn with empty password", minimal(map[string]any{"bind_dn": "cn=svc,dc=example,dc=org", "bind_password": ""}), "bind_password", "required"},
+		{"url with userinfo", minimal(map[string]any{"urls": "ldaps://admin:hunter2@ldap.example.org"}), "urls", "must not contain a user name or password"},
+		{"template unknown placeholder", minimal(map[string]any{"user_dn_template": "uid={user},dc=org"}), "user_dn_template", "unknown placeholder {user}"},
+		{"UPN template needs base", minimal(map[string]any{"search_base_dn": nil, "user_dn_template": "{username}@corp.example.com"}), "search_base_dn", "not a DN"},
+		{"filter without placeholder", minimal(map[string]any{"search_filter": "(uid=x)"}), "search_filter", "{username}"},
+		{"filter invalid", minimal(map[string]any{"search_filter": "(uid={username}"}), "search_filter", "not a valid LDAP filter"},
+		{"filter unclosed brace", minimal(map[string]any{"search_filter": "(uid={username)"}), "search_filter", "unclosed"},
+		{"bad scope", minimal(map[string]any{"search_scope": "base"}), "search_scope", "\"sub\" or \"one\""},
+		{"bad base DN", minimal(map[string]any{"search_base_dn": "not a dn"}), "search_base_dn", "not a valid DN"},
+		{"bind dn without password", minimal(map[string]any{"bind_dn": "cn=svc,dc=example,dc=org"}), "bind_password", "required"},
+		{"password without bind dn", minimal(map[string]any{"bind_password": "x"}), "bind_dn", "required"},
+		{"unset env password", minimal(map[string]any{"bind_dn": "cn=svc,dc=org", "bind_password": "env://TYK_LDAP_TEST_UNSET_VARIABLE"}), "bind_password", "TYK_LDAP_TEST_UNSET_VARIABLE is not set"},
+		{"unresolved env elsewhere", minimal(map[string]any{"urls": "env://LDAP_URL"}), "urls", "did not substitute"},
+		{"unresolved secrets elsewhere", minimal(map[string]any{"realm": "secrets://realm"}), "realm", "did not substitute"},
+		{"relative file secret", minimal(map[string]any{"bind_dn": "cn=svc,dc=org", "bind_password": "file://secret.txt"}), "bind_password", "absolute path"},
+		{"missing file secret", minimal(map[string]any{"bind_dn": "cn=svc,dc=org", "bind_password": "file:///nonexistent/secret"}), "bind_password", "cannot read"},
+		{"bool as string", minimal(map[string]any{"hide_credentials": "false"}), "hide_credentials", "true or false"},
+		{"fractional pool", minimal(map[string]any{"pool_size": 2.5}), "pool_size", "whole number"},
+		{"zero pool", minimal(map[string]any{"pool_size": 0.0}), "pool_size", "from 1 to 1024"},
+		{"duration as number", minimal(map[string]any{"dial_timeout": 3.0}), "dial_timeout", "duration string"},
+		{"duration garbage", minimal(map[string]any{"cache_ttl": "five minutes"}), "cache_ttl", "duration string"},
+		{"negative duration", minimal(map[string]any{"cache_ttl": "-1s"}), "cache_ttl", "between"},
+		{"zero request timeout", minimal(map[string]any{"request_timeout": "0"}), "request_timeout", "between"},
+		{"stale without cache", minimal(map[string]any{"cache_ttl": "0", "stale_if_error": "1m"}), "stale_if_error", "cache_ttl"},
+		{"bad tls version", minimal(map[string]any{"tls_min_version": "1.4"}), "tls_min_version", "one of"},
+		{"bad CA pem", minimal(map[string]any{"tls_ca_pem": "not a cert"}), "tls_ca_pem", "no PEM certificate"},
+		{"missing CA file", minimal(map[string]any{"tls_ca_file": "/nonexistent/ca.pem"}), "tls_ca_file", "cannot read"},
+		{"realm with quote", minimal(map[string]any{"realm": `a"b`}), "realm", "without quotes"},
+		{"short session secret", minimal(map[string]any{"session_key_secret": "short"}), "session_key_secret", "16 characters"},
+		{"bad header name", minimal(map[string]any{"user_header": "X User"}), "user_header", "not a valid HTTP header"},
+		{"reserved header", minimal(map[string]any{"groups_header": "authorization"}), "groups_header", "cannot carry identity"},
+		{"bad attribute", minimal(map[string]any{"attributes": []any{"mail", "dis play"}}), "attributes", "not an LDAP attribute"},
+		{"empty list entry", minimal(map[string]any{"policies": []any{"a", ""}}), "policies", "entry 1 is empty"},
+		{"bad group source", minimal(map[string]any{"group_source": "ldap"}), "group_source", "\"search\" or \"memberof\""},
+		{"search source needs base", minimal(map[string]any{"group_source": "search"}), "group_base_dn", "required"},
+		{"bad group filter", minimal(map[string]any{"group_filter": "(member={uid})"}), "group_filter", "unknown placeholder"},
+		{"group policies not lists", minimal(map[string]any{"group_policies": map[string]any{"admins": 3.0}}), "group_policies", "list of strings"},
+		{"attribute headers not strings", minimal(map[string]any{"attribute_headers": map[string]any{"mail": true}}), "attribute_headers", "non-empty string"},
+		{"required group bad DN", minimal(map[string]any{"required_groups": "cn=admins,,dc=org"}), "required_groups", "not a valid DN"},
+		{"mail identity in DN template without base", minimal(map[string]any{"search_base_dn": nil, "user_dn_template": "uid={username}", "username_attribute": "mail"}), "search_base_dn", "unique"},
+		{"negative max failures", minimal(map[string]any{"max_failures": -1.0}), "max_failures", "from 0 to 1000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,7 +162,7 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 }
 
 func TestParseConfigReportsEveryProblemAtOnce(t *testing.T) {
-	_, err := ParseConfig(map[string]interface{}{"urls": "http://x", "pool_size": "many", "typo_key": 1.0})
+	_, err := ParseConfig(map[string]any{"urls": "http://x", "pool_size": "many", "typo_key": 1.0})
 	if err == nil {
 		t.Fatal("expected errors")
 	}
@@ -163,9 +182,9 @@ func TestParseConfigReportsEveryProblemAtOnce(t *testing.T) {
 
 func TestConfigErrorsNeverQuoteSecrets(t *testing.T) {
 	const secret = "s3cr3t-bind-password-value"
-	_, err := ParseConfig(minimal(map[string]interface{}{
+	_, err := ParseConfig(minimal(map[string]any{
 		"bind_password": secret,                // without bind_dn: an error about this key
-		"realm":         []interface{}{secret}, // wrong type
+		"realm":         []any{secret}, // wrong type
 		"tls_ca_pem":    secret,                // not a PEM
 		"bind_dn":       nil,
 	}))
@@ -175,22 +194,26 @@ func TestConfigErrorsNeverQuoteSecrets(t *testing.T) {
 	if strings.Contains(err.Error(), secret) {
 		t.Fatalf("configuration error quotes a secret: %v", err)
 	}
+	_, err = ParseConfig(minimal(map[string]any{"urls": "ldaps://admin:" + secret + "@ldap.example.org"}))
+	if err == nil || strings.Contains(err.Error(), secret) {
+		t.Fatalf("a URL with a password in it is accepted or echoed: %v", err)
+	}
 }
 
 func TestPlaintextRules(t *testing.T) {
 	tests := []struct {
 		name    string
-		raw     map[string]interface{}
+		raw     map[string]any
 		wantErr bool
 	}{
 		{"ldaps remote", minimal(nil), false},
-		{"ldap loopback v4", minimal(map[string]interface{}{"urls": "ldap://127.0.0.1:3389"}), false},
-		{"ldap loopback v6", minimal(map[string]interface{}{"urls": "ldap://[::1]:3389"}), false},
-		{"ldap localhost", minimal(map[string]interface{}{"urls": "ldap://localhost"}), false},
-		{"ldap remote", minimal(map[string]interface{}{"urls": "ldap://ldap.example.org"}), true},
-		{"ldap remote with start_tls", minimal(map[string]interface{}{"urls": "ldap://ldap.example.org", "start_tls": true}), false},
-		{"ldap remote allowed", minimal(map[string]interface{}{"urls": "ldap://ldap.example.org", "allow_plaintext": true}), false},
-		{"second url remote", minimal(map[string]interface{}{"urls": []interface{}{"ldaps://a", "ldap://b"}}), true},
+		{"ldap loopback v4", minimal(map[string]any{"urls": "ldap://127.0.0.1:3389"}), false},
+		{"ldap loopback v6", minimal(map[string]any{"urls": "ldap://[::1]:3389"}), false},
+		{"ldap localhost", minimal(map[string]any{"urls": "ldap://localhost"}), false},
+		{"ldap remote", minimal(map[string]any{"urls": "ldap://ldap.example.org"}), true},
+		{"ldap remote with start_tls", minimal(map[string]any{"urls": "ldap://ldap.example.org", "start_tls": true}), false},
+		{"ldap remote allowed", minimal(map[string]any{"urls": "ldap://ldap.example.org", "allow_plaintext": true}), false},
+		{"second url remote", minimal(map[string]any{"urls": []any{"ldaps://a", "ldap://b"}}), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,23 +239,23 @@ func TestSecretsResolve(t *testing.T) {
 		{"file://" + file, "from-file"},
 	}
 	for _, tt := range tests {
-		cfg, err := ParseConfig(minimal(map[string]interface{}{"bind_dn": "cn=svc,dc=example,dc=org", "bind_password": tt.value}))
+		cfg, err := ParseConfig(minimal(map[string]any{"bind_dn": "cn=svc,dc=example,dc=org", "bind_password": tt.value}))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.value, err)
 		}
-		if cfg.BindPassword.Reveal() != tt.want {
-			t.Fatalf("%s: resolved to %q, want %q", tt.value, cfg.BindPassword.Reveal(), tt.want)
+		if cfg.Directory.BindPassword.Reveal() != tt.want {
+			t.Fatalf("%s: resolved to %q, want %q", tt.value, cfg.Directory.BindPassword.Reveal(), tt.want)
 		}
-		if s := fmt.Sprintf("%v %+v %#v", cfg.BindPassword, cfg, cfg); strings.Contains(s, tt.want) {
+		if s := fmt.Sprintf("%v %+v %#v", cfg.Directory.BindPassword, cfg, cfg); strings.Contains(s, tt.want) {
 			t.Fatalf("printing the config reveals the password: %s", s)
 		}
 	}
 }
 
 func TestFingerprint(t *testing.T) {
-	a, _ := ParseConfig(minimal(map[string]interface{}{"pool_size": 4.0}))
-	b, _ := ParseConfig(minimal(map[string]interface{}{"pool_size": 4.0}))
-	c, _ := ParseConfig(minimal(map[string]interface{}{"pool_size": 5.0}))
+	a, _ := ParseConfig(minimal(map[string]any{"pool_size": 4.0}))
+	b, _ := ParseConfig(minimal(map[string]any{"pool_size": 4.0}))
+	c, _ := ParseConfig(minimal(map[string]any{"pool_size": 5.0}))
 	if a.Fingerprint != b.Fingerprint {
 		t.Error("equal configurations have different fingerprints")
 	}
@@ -241,7 +264,7 @@ func TestFingerprint(t *testing.T) {
 	}
 	// A rotated secret behind the same file:// reference is a new config.
 	file := filepath.Join(t.TempDir(), "pw")
-	raw := minimal(map[string]interface{}{"bind_dn": "cn=svc,dc=example,dc=org", "bind_password": "file://" + file})
+	raw := minimal(map[string]any{"bind_dn": "cn=svc,dc=example,dc=org", "bind_password": "file://" + file})
 	os.WriteFile(file, []byte("one"), 0o600)
 	d, err := ParseConfig(raw)
 	if err != nil {
@@ -251,6 +274,22 @@ func TestFingerprint(t *testing.T) {
 	e, _ := ParseConfig(raw)
 	if d.Fingerprint == e.Fingerprint {
 		t.Error("rotating a file:// secret does not change the fingerprint")
+	}
+	// A replaced CA file behind the same path is a new config too.
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	caRaw := minimal(map[string]any{"tls_ca_file": caFile})
+	os.WriteFile(caFile, testCertPEM(t, "first CA"), 0o600)
+	f, err := ParseConfig(caRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(caFile, testCertPEM(t, "second CA"), 0o600)
+	g, err := ParseConfig(caRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Fingerprint == g.Fingerprint {
+		t.Error("replacing the tls_ca_file content does not change the fingerprint")
 	}
 }
 
@@ -265,12 +304,12 @@ func TestDirectBindTemplates(t *testing.T) {
 		{`CORP\{username}`, false},
 	}
 	for _, tt := range tests {
-		cfg, err := ParseConfig(minimal(map[string]interface{}{"user_dn_template": tt.template}))
+		cfg, err := ParseConfig(minimal(map[string]any{"user_dn_template": tt.template}))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.template, err)
 		}
-		if cfg.SearchMode() || cfg.userDNIsDN != tt.isDN {
-			t.Errorf("%s: search mode %v, DN %v; want direct bind, DN %v", tt.template, cfg.SearchMode(), cfg.userDNIsDN, tt.isDN)
+		if cfg.SearchMode() || cfg.Directory.BindTemplate.IsDN() != tt.isDN {
+			t.Errorf("%s: search mode %v, DN %v; want direct bind, DN %v", tt.template, cfg.SearchMode(), cfg.Directory.BindTemplate.IsDN(), tt.isDN)
 		}
 	}
 }
@@ -278,22 +317,46 @@ func TestDirectBindTemplates(t *testing.T) {
 func TestGroupSourceChoice(t *testing.T) {
 	tests := []struct {
 		name string
-		raw  map[string]interface{}
-		want string
+		raw  map[string]any
+		want directory.GroupSource
 	}{
 		{"nothing needs groups", minimal(nil), ""},
-		{"required groups with base: search", minimal(map[string]interface{}{"required_groups": "admins", "group_base_dn": "ou=groups,dc=example,dc=org"}), GroupSourceSearch},
-		{"required groups without base: memberOf", minimal(map[string]interface{}{"required_groups": "admins"}), GroupSourceMemberOf},
-		{"groups header alone", minimal(map[string]interface{}{"groups_header": "X-Groups"}), GroupSourceMemberOf},
-		{"explicit memberof", minimal(map[string]interface{}{"group_source": "memberof", "group_base_dn": "ou=groups,dc=example,dc=org"}), GroupSourceMemberOf},
+		{"required groups with base: search", minimal(map[string]any{"required_groups": "admins", "group_base_dn": "ou=groups,dc=example,dc=org"}), directory.GroupsFromSearch},
+		{"required group DN without base: memberOf", minimal(map[string]any{"required_groups": "cn=admins,ou=groups,dc=example,dc=org"}), directory.GroupsFromMemberOf},
+		{"groups header alone", minimal(map[string]any{"groups_header": "X-Groups"}), directory.GroupsFromMemberOf},
+		{"explicit memberof", minimal(map[string]any{"group_source": "memberof", "group_base_dn": "ou=groups,dc=example,dc=org"}), directory.GroupsFromMemberOf},
 	}
 	for _, tt := range tests {
 		cfg, err := ParseConfig(tt.raw)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		if cfg.GroupSource != tt.want {
-			t.Errorf("%s: group source %q, want %q", tt.name, cfg.GroupSource, tt.want)
+		if cfg.Directory.Groups.Source != tt.want {
+			t.Errorf("%s: group source %q, want %q", tt.name, cfg.Directory.Groups.Source, tt.want)
 		}
 	}
+}
+
+// testCertPEM is a self-signed certificate, different on every call.
+func testCertPEM(t *testing.T, name string) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	ldap "github.com/go-ldap/ldap/v3"
 )
 
 // Seed corpora live in testdata/fuzz/<FuzzName>/; go test runs them as
@@ -67,7 +65,7 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
-		var raw map[string]interface{}
+		var raw map[string]any
 		if json.Unmarshal([]byte(doc), &raw) != nil {
 			return
 		}
@@ -80,69 +78,24 @@ func FuzzParseConfig(f *testing.F) {
 			}
 			return
 		}
-		if len(cfg.Servers) == 0 || cfg.PoolSize < 1 || cfg.RequestTimeout <= 0 || cfg.DialTimeout <= 0 {
+		o := cfg.Directory
+		if len(o.Servers) == 0 || o.PoolSize < 1 || o.RequestTimeout <= 0 || o.DialTimeout <= 0 {
 			t.Fatalf("accepted an unusable configuration: %+v", cfg)
 		}
-		if cfg.SearchMode() && cfg.SearchBaseDN == "" {
+		if cfg.SearchMode() && o.SearchBaseDN == "" {
 			t.Fatal("search mode without a base DN")
 		}
 		if cfg.StaleIfError > 0 && cfg.CacheTTL == 0 {
 			t.Fatal("stale_if_error without a cache")
 		}
-	})
-}
-
-// FuzzFilterEscaping: whatever the username, the expanded search filter
-// compiles, and the server sees exactly one equality assertion whose value
-// is the username (no wildcard, no extra clause).
-func FuzzFilterEscaping(f *testing.F) {
-	for _, s := range []string{"alice", "*", ")(uid=*", "a\x00b", "\\2a", "é(ü)*"} {
-		f.Add(s)
-	}
-	tmpl, err := compileTemplate("(uid={username})", "username")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Fuzz(func(t *testing.T, username string) {
-		filter := tmpl.expand(ldap.EscapeFilter, map[string]string{"username": username})
-		packet, err := ldap.CompileFilter(filter)
+		if o.Groups.Source != "" && !o.Groups.Filter.Uses("dn") && !o.Groups.Filter.Uses("username") {
+			t.Fatal("a group filter without {dn} or {username} was accepted")
+		}
+		// The gate must build from anything ParseConfig accepts.
+		g, err := NewGate(APIInfo{ID: "fuzz"}, cfg, GateOptions{})
 		if err != nil {
-			t.Fatalf("escaped filter %q does not compile: %v", filter, err)
+			t.Fatalf("an accepted configuration cannot build a gate: %v", err)
 		}
-		if packet.Tag != ldap.FilterEqualityMatch || len(packet.Children) != 2 {
-			t.Fatalf("filter %q is not a single equality match", filter)
-		}
-		if got := packet.Children[1].Data.String(); got != username {
-			t.Fatalf("assertion value %q, want %q", got, username)
-		}
-	})
-}
-
-// FuzzDNEscaping: whatever the username, the bind DN parses and its first
-// RDN holds exactly the username; the rest of the DN is the template's.
-func FuzzDNEscaping(f *testing.F) {
-	for _, s := range []string{"alice", ",ou=admins", " alice", "#x", `a"b+c;d<e>f\g`, "a\x00b", "uid=evil"} {
-		f.Add(s)
-	}
-	tmpl, err := compileTemplate("uid={username},ou=people,dc=example,dc=org", "username")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Fuzz(func(t *testing.T, username string) {
-		if username == "" || !utf8.ValidString(username) {
-			return // refused by ParseBasic before any DN is built
-		}
-		dn := tmpl.expand(ldap.EscapeDN, map[string]string{"username": username})
-		parsed, err := ldap.ParseDN(dn)
-		if err != nil {
-			t.Fatalf("escaped DN %q does not parse: %v", dn, err)
-		}
-		if len(parsed.RDNs) != 4 || len(parsed.RDNs[0].Attributes) != 1 {
-			t.Fatalf("username %q changed the DN's shape: %q", username, dn)
-		}
-		rdn := parsed.RDNs[0].Attributes[0]
-		if rdn.Type != "uid" || strings.TrimSpace(rdn.Value) != strings.TrimSpace(username) {
-			t.Fatalf("first RDN %s=%q, want uid=%q", rdn.Type, rdn.Value, username)
-		}
+		g.Close()
 	})
 }

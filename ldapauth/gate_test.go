@@ -1,21 +1,38 @@
 package ldapauth
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 )
 
-func newTestGate(t testing.TB, raw map[string]interface{}) (*Gate, *recordingLogger) {
+// fastTimeouts keeps outage tests short.
+var fastTimeouts = map[string]any{"dial_timeout": "500ms", "request_timeout": "1s"}
+
+func newTestGate(t testing.TB, raw map[string]any) (*Gate, *recordingLogger) {
 	t.Helper()
-	log := &recordingLogger{debug: true}
-	g := NewGate(APIInfo{ID: "api-test", OrgID: "default", Name: "test"}, mustConfig(t, raw), log)
+	return newTestGateWith(t, raw, GateOptions{})
+}
+
+func newTestGateWith(t testing.TB, raw map[string]any, opts GateOptions) (*Gate, *recordingLogger) {
+	t.Helper()
+	log := newRecordingLogger(true)
+	opts.Logger = log.logger()
+	g, err := NewGate(APIInfo{ID: "api-test", OrgID: "default", Name: "test"}, mustConfig(t, raw), opts)
+	if err != nil {
+		t.Fatalf("NewGate: %v", err)
+	}
 	t.Cleanup(g.Close)
 	return g, log
 }
@@ -37,9 +54,9 @@ func expectOutcome(t *testing.T, got Result, want Outcome) {
 
 func TestGateAnswers(t *testing.T) {
 	srv := sharedLDAP(t)
-	g, _ := newTestGate(t, searchConfig(srv, map[string]interface{}{"realm": "Corp LDAP"}))
-	bad, _ := newTestGate(t, searchConfig(srv, map[string]interface{}{"bind_password": "wrong-service-password"}))
-	down, _ := newTestGate(t, map[string]interface{}{"urls": deadURL(t), "user_dn_template": peopleTemplate})
+	g, _ := newTestGate(t, searchConfig(srv, map[string]any{"realm": "Corp LDAP"}))
+	bad, _ := newTestGate(t, searchConfig(srv, map[string]any{"bind_password": "wrong-service-password"}))
+	down, _ := newTestGate(t, map[string]any{"urls": deadURL(t), "user_dn_template": peopleTemplate})
 	tests := []struct {
 		name       string
 		gate       *Gate
@@ -88,7 +105,7 @@ func TestGateAnswers(t *testing.T) {
 
 func TestGateForbiddenByGroup(t *testing.T) {
 	srv := sharedLDAP(t)
-	g, _ := newTestGate(t, searchConfig(srv, map[string]interface{}{"required_groups": "developers"}))
+	g, _ := newTestGate(t, searchConfig(srv, map[string]any{"required_groups": "developers", "group_base_dn": slapdtest.GroupsDN}))
 	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
 	res := check(g, "carol", "carol-pass-1")
 	expectOutcome(t, res, OutcomeForbidden)
@@ -115,7 +132,7 @@ func TestCacheHitCausesNoDirectoryTraffic(t *testing.T) {
 	if diff := counters(t, srv).Sub(before); diff.Binds+diff.Searches+diff.Connections != 0 {
 		t.Fatalf("cache hits reached the directory: %+v", diff)
 	}
-	if n := log.count("cache=hit"); n != 50 {
+	if n := log.count(`cache="hit"`); n != 50 {
 		t.Fatalf("%d cache-hit decision lines, want 50", n)
 	}
 }
@@ -132,7 +149,7 @@ func TestCachedSuccessDoesNotAcceptAnotherPassword(t *testing.T) {
 // A changed password takes effect once cache_ttl has passed.
 func TestPasswordChangeAfterCacheTTL(t *testing.T) {
 	srv := slapdtest.StartT(t)
-	g, _ := newTestGate(t, directConfig(srv, map[string]interface{}{"cache_ttl": "1s"}))
+	g, _ := newTestGate(t, directConfig(srv, map[string]any{"cache_ttl": "1s"}))
 	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
 	changed := time.Now()
 	if err := srv.SetPassword("uid=alice,ou=people,dc=example,dc=org", "new-pass-2"); err != nil {
@@ -164,7 +181,7 @@ func TestOutagesAreNeverCached(t *testing.T) {
 
 func TestStaleIfError(t *testing.T) {
 	srv := slapdtest.StartT(t)
-	g, log := newTestGate(t, directConfig(srv, merge(map[string]interface{}{"cache_ttl": "200ms", "stale_if_error": "1m"}, fastTimeouts)))
+	g, log := newTestGate(t, directConfig(srv, merge(map[string]any{"cache_ttl": "200ms", "stale_if_error": "1m"}, fastTimeouts)))
 	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
 	time.Sleep(250 * time.Millisecond) // past cache_ttl
 	if err := srv.Kill(); err != nil {
@@ -176,13 +193,13 @@ func TestStaleIfError(t *testing.T) {
 	}
 	expectOutcome(t, check(g, "alice", "wrong"), OutcomeUnavailable)    // never-seen credentials
 	expectOutcome(t, check(g, "bob", "bob-pass-1"), OutcomeUnavailable) // never-seen user
-	noStale, _ := newTestGate(t, directConfig(srv, merge(map[string]interface{}{"cache_ttl": "200ms"}, fastTimeouts)))
+	noStale, _ := newTestGate(t, directConfig(srv, merge(map[string]any{"cache_ttl": "200ms"}, fastTimeouts)))
 	expectOutcome(t, check(noStale, "alice", "alice-pass-1"), OutcomeUnavailable)
 }
 
 func TestNegativeCache(t *testing.T) {
 	srv := sharedLDAP(t)
-	g, _ := newTestGate(t, directConfig(srv, map[string]interface{}{"negative_cache_ttl": "1m"}))
+	g, _ := newTestGate(t, directConfig(srv, map[string]any{"negative_cache_ttl": "1m"}))
 	expectOutcome(t, check(g, "carol", "wrong-1"), OutcomeUnauthorized)
 	before := counters(t, srv)
 	expectOutcome(t, check(g, "carol", "wrong-1"), OutcomeUnauthorized)
@@ -227,7 +244,7 @@ func TestHerdCausesOneBind(t *testing.T) {
 
 func TestLockout(t *testing.T) {
 	srv := sharedLDAP(t)
-	g, _ := newTestGate(t, searchConfig(srv, map[string]interface{}{"max_failures": 3.0, "failure_window": "1s"}))
+	g, _ := newTestGate(t, searchConfig(srv, map[string]any{"max_failures": 3.0, "failure_window": "1s"}))
 	for i := 0; i < 3; i++ {
 		expectOutcome(t, check(g, "dave", fmt.Sprintf("guess-%d", i)), OutcomeUnauthorized)
 	}
@@ -258,9 +275,9 @@ func TestLockout(t *testing.T) {
 // credentials removed only for granted requests.
 func TestIdentityHeaders(t *testing.T) {
 	srv := sharedLDAP(t)
-	g, _ := newTestGate(t, searchConfig(srv, map[string]interface{}{
+	g, _ := newTestGate(t, searchConfig(srv, map[string]any{
 		"groups_header": "X-Authenticated-Groups", "group_source": "memberof",
-		"attribute_headers": map[string]interface{}{"mail": "X-Authenticated-Email"},
+		"attribute_headers": map[string]any{"mail": "X-Authenticated-Email"},
 	}))
 	spoof := func(r *http.Request) *http.Request {
 		r.Header.Set("X-Authenticated-User", "admin")
@@ -293,17 +310,17 @@ func TestIdentityHeaders(t *testing.T) {
 func TestLogsNeverContainPasswords(t *testing.T) {
 	srv := sharedLDAP(t)
 	t.Setenv("TYK_LDAP_TEST_SVC_PW", slapdtest.ServiceAccountPassword)
-	g, log := newTestGate(t, searchConfig(srv, map[string]interface{}{"bind_password": "env://TYK_LDAP_TEST_SVC_PW", "max_failures": 2.0}))
+	g, log := newTestGate(t, searchConfig(srv, map[string]any{"bind_password": "env://TYK_LDAP_TEST_SVC_PW", "max_failures": 2.0}))
 	passwords := []string{"alice-pass-1", "Wr0ng-Secret-Guess", "another-guess-77"}
 	for _, pw := range passwords {
 		check(g, "alice", pw)
 		check(g, "alice", pw)
 	}
 	check(g, "nobody-here", "Wr0ng-Secret-Guess")
-	down, downLog := newTestGate(t, map[string]interface{}{"urls": deadURL(t), "user_dn_template": peopleTemplate})
+	down, downLog := newTestGate(t, map[string]any{"urls": deadURL(t), "user_dn_template": peopleTemplate})
 	check(down, "alice", "alice-pass-1")
 	all := log.all() + downLog.all()
-	if !strings.Contains(all, "outcome=") {
+	if !strings.Contains(all, "outcome=") || !strings.Contains(all, `api_id="api-test"`) {
 		t.Fatal("no decision lines logged at all")
 	}
 	for _, secret := range append(passwords, slapdtest.ServiceAccountPassword) {
@@ -332,5 +349,245 @@ func TestSameHeaderName(t *testing.T) {
 		if got := sameHeaderName(tt.a, tt.b); got != tt.want {
 			t.Errorf("sameHeaderName(%q, %q) = %v", tt.a, tt.b, got)
 		}
+	}
+}
+
+// However many wrong passwords arrive at once for one account, spelled
+// however the directory folds, at most max_failures binds for it reach the
+// directory per window, in both modes; the right password then waits for
+// the window too.
+func TestBruteForceBoundHoldsUnderConcurrency(t *testing.T) {
+	modes := []struct {
+		name string
+		raw  func(*slapdtest.Server) map[string]any
+	}{
+		{"direct bind", func(s *slapdtest.Server) map[string]any { return directConfig(s, nil) }},
+		{"search then bind", func(s *slapdtest.Server) map[string]any { return searchConfig(s, nil) }},
+	}
+	const aliceDN = "uid=alice,ou=people,dc=example,dc=org"
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			srv := sharedLDAP(t)
+			g, _ := newTestGate(t, merge(mode.raw(srv), map[string]any{"max_failures": 3.0, "failure_window": "1m"}))
+			spellings := []string{"alice", "Alice", "ALICE", " alice", "alice "}
+			const burst = 120
+			before := counters(t, srv)
+			outcomes := make(chan Outcome, burst)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := range burst {
+				r := request(spellings[i%len(spellings)], fmt.Sprintf("wrong-guess-%d", i))
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					outcomes <- g.Check(r).Outcome
+				}()
+			}
+			close(start)
+			wg.Wait()
+			close(outcomes)
+			counts := map[Outcome]int{}
+			for o := range outcomes {
+				counts[o]++
+			}
+			diff := counters(t, srv).Sub(before)
+			binds := 0
+			for dn, n := range diff.BindsByDN {
+				if directory.NormalizeDN(dn) == directory.NormalizeDN(aliceDN) {
+					binds += n
+				}
+			}
+			if binds > 3 {
+				t.Fatalf("%d wrong-password binds for alice reached slapd, max_failures is 3 (%v)", binds, diff.BindsByDN)
+			}
+			if counts[OutcomeUnauthorized] != binds || counts[OutcomeThrottled] != burst-binds {
+				t.Fatalf("outcomes %v with %d binds; want one 401 per bind and 429 for the rest", counts, binds)
+			}
+			res := check(g, "alice", "alice-pass-1")
+			expectOutcome(t, res, OutcomeThrottled)
+			if res.RetryAfter <= 0 || res.RetryAfter > time.Minute {
+				t.Fatalf("RetryAfter = %v", res.RetryAfter)
+			}
+			expectOutcome(t, check(g, "bob", "bob-pass-1"), OutcomeGranted) // others unaffected
+		})
+	}
+}
+
+// Two APIs on the same directory share one budget per account.
+func TestAPIsOnOneDirectoryShareTheBudget(t *testing.T) {
+	srv := sharedLDAP(t)
+	reg := NewRegistry(nil)
+	t.Cleanup(reg.Close)
+	raw := directConfig(srv, map[string]any{"max_failures": 2.0, "failure_window": "1m"})
+	a, err := reg.Admit("def-a", APISource{Info: APIInfo{ID: "a"}, Config: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := reg.Admit("def-b", APISource{Info: APIInfo{ID: "b"}, Config: merge(directConfig(srv, nil), map[string]any{"max_failures": 2.0, "failure_window": "1m", "realm": "B"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectOutcome(t, check(a, "carol", "wrong-1"), OutcomeUnauthorized)
+	expectOutcome(t, check(b, "carol", "wrong-2"), OutcomeUnauthorized)
+	expectOutcome(t, check(a, "carol", "wrong-3"), OutcomeThrottled)
+	expectOutcome(t, check(b, "carol", "wrong-4"), OutcomeThrottled)
+}
+
+// A pool saturated by the gateway itself is not an outage: the answer is
+// 503 with Retry-After, and a cached success is never served stale for it
+// (that would let a revoked password in again under load).
+func TestBusyDirectoryIsNotServedStale(t *testing.T) {
+	srv := sharedLDAP(t)
+	cfg := directConfig(srv, map[string]any{"cache_ttl": "1ms", "stale_if_error": "1h"})
+	real, err := directory.New(mustConfig(t, cfg).Directory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := &switchable{Authenticator: real}
+	g, _ := newTestGateWith(t, cfg, GateOptions{Directory: dir})
+	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
+	past := time.Now().Add(10 * time.Millisecond)
+	for time.Now().Before(past) {
+		runtime.Gosched() // let cache_ttl (1ms) pass
+	}
+	dir.fail(&directory.Error{Kind: directory.KindBusy, Reason: "all connections busy"})
+	res := check(g, "alice", "alice-pass-1")
+	expectOutcome(t, res, OutcomeBusy)
+	w := httptest.NewRecorder()
+	g.WriteDenial(w, res)
+	if w.Code != 503 || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("busy answered %d Retry-After=%q", w.Code, w.Header().Get("Retry-After"))
+	}
+	dir.fail(&directory.Error{Kind: directory.KindUnavailable, Reason: "no answer"})
+	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted) // an outage is served stale
+}
+
+// A panic inside the directory check reaches the caller (the plugin
+// boundary answers 500), releases merged waiters, and leaves the gate
+// working.
+func TestPanicInTheDirectoryCheck(t *testing.T) {
+	srv := sharedLDAP(t)
+	cfg := directConfig(srv, nil)
+	real, err := directory.New(mustConfig(t, cfg).Directory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := &switchable{Authenticator: real}
+	g, _ := newTestGateWith(t, cfg, GateOptions{Directory: dir})
+	dir.panicWith("injected")
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the panic did not reach the caller")
+			}
+		}()
+		check(g, "alice", "alice-pass-1")
+	}()
+	dir.fail(nil)
+	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
+}
+
+// switchable passes through to a real directory unless told to fail or
+// panic.
+type switchable struct {
+	Authenticator
+	mu     sync.Mutex
+	err    error
+	panics any
+}
+
+func (s *switchable) fail(err error) {
+	s.mu.Lock()
+	s.err, s.panics = err, nil
+	s.mu.Unlock()
+}
+
+func (s *switchable) panicWith(v any) {
+	s.mu.Lock()
+	s.panics = v
+	s.mu.Unlock()
+}
+
+func (s *switchable) Authenticate(ctx context.Context, u, p string, guard directory.BindGuard) (*directory.Identity, error) {
+	s.mu.Lock()
+	err, panics := s.err, s.panics
+	s.mu.Unlock()
+	if panics != nil {
+		panic(panics)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Authenticator.Authenticate(ctx, u, p, guard)
+}
+
+// One account logging in with many spellings cannot disable caching for
+// everyone else.
+func TestSpellingsOfOneUserCannotFillTheCache(t *testing.T) {
+	srv := sharedLDAP(t)
+	g, _ := newTestGate(t, directConfig(srv, map[string]any{"cache_max_entries": 20.0}))
+	for i := range 60 {
+		spelling := strings.Repeat(" ", i%7) + caseVariant("alice", i) + strings.Repeat(" ", i/7)
+		expectOutcome(t, check(g, spelling, "alice-pass-1"), OutcomeGranted)
+	}
+	expectOutcome(t, check(g, "bob", "bob-pass-1"), OutcomeGranted)
+	before := counters(t, srv)
+	expectOutcome(t, check(g, "bob", "bob-pass-1"), OutcomeGranted)
+	if diff := counters(t, srv).Sub(before); diff.Binds != 0 {
+		t.Fatalf("bob was not cached after alice's spelling flood: %+v", diff)
+	}
+}
+
+func caseVariant(s string, bits int) string {
+	b := []byte(s)
+	for i := range b {
+		if bits&(1<<i) != 0 {
+			b[i] = byte(unicode.ToUpper(rune(b[i])))
+		}
+	}
+	return string(b)
+}
+
+// A client cannot make a proxy delete the identity headers by naming them
+// in Connection, and user_header "" still removes a client's
+// X-Authenticated-User.
+func TestConnectionHeaderCannotDropIdentity(t *testing.T) {
+	srv := sharedLDAP(t)
+	tests := []struct {
+		name       string
+		overrides  map[string]any
+		connection []string
+		want       []string // Connection values left
+	}{
+		{"identity header listed", nil, []string{"X-Authenticated-User"}, nil},
+		{"mixed tokens", nil, []string{"keep-alive, x-authenticated-user, Authorization", "Upgrade"}, []string{"keep-alive", "Upgrade"}},
+		{"underscore spelling", nil, []string{"X_Authenticated_User"}, nil},
+		{"groups header listed", map[string]any{"groups_header": "X-Groups", "group_source": "memberof"}, []string{"x-groups,close"}, []string{"close"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, _ := newTestGate(t, directConfig(srv, tt.overrides))
+			r := request("alice", "alice-pass-1")
+			r.Header["Connection"] = tt.connection
+			res := g.Check(r)
+			expectOutcome(t, res, OutcomeGranted)
+			g.Forward(r, res.Grant)
+			if got := r.Header["Connection"]; !slices.Equal(got, tt.want) {
+				t.Fatalf("Connection = %q, want %q", got, tt.want)
+			}
+			if r.Header.Get("X-Authenticated-User") != "alice" {
+				t.Fatal("the identity header is missing")
+			}
+		})
+	}
+	g, _ := newTestGate(t, directConfig(srv, map[string]any{"user_header": ""}))
+	r := request("alice", "alice-pass-1")
+	r.Header.Set("X-Authenticated-User", "admin")
+	res := g.Check(r)
+	expectOutcome(t, res, OutcomeGranted)
+	g.Forward(r, res.Grant)
+	if v := r.Header.Values("X-Authenticated-User"); len(v) != 0 {
+		t.Fatalf("with user_header \"\" a client's X-Authenticated-User survived: %v", v)
 	}
 }

@@ -1,6 +1,8 @@
 package ldapauth
 
 import (
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +32,7 @@ func TestSessionKeyID(t *testing.T) {
 	}
 }
 
-func TestSanitizeHeaderValue(t *testing.T) {
+func TestSanitizeText(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"alice", "alice"},
 		{"alice\r\nX-Injected: 1", "aliceX-Injected: 1"},
@@ -39,15 +41,57 @@ func TestSanitizeHeaderValue(t *testing.T) {
 		{"jürgen", "jürgen"},
 	}
 	for _, tt := range tests {
-		if got := sanitizeHeaderValue(tt.in); got != tt.want {
-			t.Errorf("sanitizeHeaderValue(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := sanitizeText(tt.in); got != tt.want {
+			t.Errorf("sanitizeText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	long := strings.Repeat("é", maxHeaderValue) // 2 bytes each
-	got := sanitizeHeaderValue(long)
-	if len(got) > maxHeaderValue || !strings.HasPrefix(long, got) {
-		t.Fatalf("long value not cut on a rune boundary within the bound: %d bytes", len(got))
+}
+
+// A list header is unambiguous: values holding commas survive a split on
+// "," and percent-decoding, and the bound drops whole values, never cuts
+// one.
+func TestEncodeList(t *testing.T) {
+	tests := []struct {
+		name   string
+		values []string
+		limit  int
+		want   string
+	}{
+		{"plain", []string{"admins", "developers"}, 100, "admins,developers"},
+		{"comma in a name", []string{"Smith, John", "ops"}, 100, "Smith%2C John,ops"},
+		{"percent in a name", []string{"100%", "a%2Cb"}, 100, "100%25,a%252Cb"},
+		{"control characters", []string{"ad\r\nmins"}, 100, "admins"},
+		{"bound drops whole values", []string{"aaaa", "bbbbbbbbbb", "cc"}, 8, "aaaa,cc"},
+		{"nothing fits", []string{"aaaaaaaaaa"}, 4, ""},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := encodeList(tt.values, tt.limit)
+			if got != tt.want {
+				t.Fatalf("encodeList = %q, want %q", got, tt.want)
+			}
+			if len(got) > tt.limit {
+				t.Fatalf("%d bytes, bound %d", len(got), tt.limit)
+			}
+			for _, item := range strings.Split(got, ",") {
+				if item == "" {
+					continue
+				}
+				decoded, err := url.PathUnescape(item)
+				if err != nil || !slices.Contains(sanitizedAll(tt.values), decoded) {
+					t.Fatalf("item %q decodes to %q (%v), which is not one of the values", item, decoded, err)
+				}
+			}
+		})
+	}
+}
+
+func sanitizedAll(values []string) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = sanitizeText(v)
+	}
+	return out
 }
 
 func TestShouldPersist(t *testing.T) {
@@ -65,30 +109,36 @@ func TestShouldPersist(t *testing.T) {
 }
 
 func TestNewGrantBuildsSessionPieces(t *testing.T) {
-	cfg, err := ParseConfig(minimal(map[string]interface{}{
-		"policies":            []interface{}{"base"},
-		"group_policies":      map[string]interface{}{"developers": []interface{}{"devs"}},
+	cfg, err := ParseConfig(minimal(map[string]any{
+		"policies":            []any{"base"},
+		"group_base_dn":       "ou=groups,dc=example,dc=org",
+		"group_policies":      map[string]any{"developers": []any{"devs"}},
 		"required_groups":     "developers",
 		"groups_header":       "X-Authenticated-Groups",
-		"attribute_headers":   map[string]interface{}{"mail": "X-Authenticated-Email"},
-		"metadata_attributes": []interface{}{"mail"},
+		"attribute_headers":   map[string]any{"mail": "X-Authenticated-Email"},
+		"metadata_attributes": []any{"mail"},
 		"session_key_secret":  "a-long-enough-session-secret",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := NewGate(APIInfo{ID: "api-1"}, cfg, nil)
+	g, err := NewGate(APIInfo{ID: "api-1"}, cfg, GateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer g.Close()
-	id := identityWithGroups("alice", devs)
-	id.Attributes = map[string][]string{"mail": {"alice@example.org\r\n"}}
+	id := identityWithGroups("alice", devs, Group{Name: "Smith, John", DN: `cn=Smith\, John,ou=groups,dc=example,dc=org`})
+	id.DN += "\r\n"
+	id.Attributes = map[string][]string{"mail": {"alice@example.org\r\n", "a.archer@example.org"}}
 	gr := g.newGrant(id)
-	if !gr.Allowed || gr.KeyID != g.keys.keyID("alice") {
+	if !gr.Allowed || gr.KeyID != g.keys.keyID(id.ID) {
 		t.Fatalf("allowed=%v keyID=%q", gr.Allowed, gr.KeyID)
 	}
 	if strings.Join(gr.Policies, ",") != "base,devs" {
 		t.Fatalf("policies = %v", gr.Policies)
 	}
-	wantMeta := map[string]string{"ldap_dn": id.DN, "ldap_username": "alice", "ldap_groups": "developers", "ldap_mail": "alice@example.org"}
+	wantMeta := map[string]string{"ldap_dn": "uid=alice,ou=people,dc=example,dc=org", "ldap_username": "alice",
+		"ldap_groups": "developers,Smith%2C John", "ldap_mail": "alice@example.org,a.archer@example.org"}
 	for k, v := range wantMeta {
 		if gr.MetaData[k] != v {
 			t.Errorf("MetaData[%s] = %v, want %q", k, gr.MetaData[k], v)
@@ -101,7 +151,8 @@ func TestNewGrantBuildsSessionPieces(t *testing.T) {
 			t.Errorf("header %s value has capacity %d; shared slices must have capacity 1", h.name, cap(h.value))
 		}
 	}
-	want := map[string]string{"X-Authenticated-User": "alice", "X-Authenticated-Groups": "developers", "X-Authenticated-Email": "alice@example.org"}
+	want := map[string]string{"X-Authenticated-User": "alice", "X-Authenticated-Groups": "developers,Smith%2C John",
+		"X-Authenticated-Email": "alice@example.org,a.archer@example.org"}
 	for k, v := range want {
 		if headers[k] != v {
 			t.Errorf("header %s = %q, want %q", k, headers[k], v)
@@ -119,7 +170,10 @@ func TestSameUserSameContentSharesPersistState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := NewGate(APIInfo{ID: "api-1"}, cfg, nil)
+	g, err := NewGate(APIInfo{ID: "api-1"}, cfg, GateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer g.Close()
 	a := g.newGrant(identityWithGroups("alice"))
 	b := g.newGrant(identityWithGroups("alice"))
@@ -130,5 +184,20 @@ func TestSameUserSameContentSharesPersistState(t *testing.T) {
 	changed.DN = "uid=alice,ou=moved,dc=example,dc=org"
 	if c := g.newGrant(changed); c.persisted == a.persisted {
 		t.Fatal("changed session content shares the old write record (would not be written)")
+	}
+}
+
+// Two entries whose username attribute holds the same value still get two
+// sessions: the KeyID comes from the entry's unique ID.
+func TestSameUsernameDifferentEntriesDifferentKeyIDs(t *testing.T) {
+	g, err := NewGate(APIInfo{ID: "api-1"}, mustConfig(t, minimal(nil)), GateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	a := &Identity{Username: "shared@example.org", DN: "uid=alice,ou=people,dc=example,dc=org", ID: "entryUUID:1"}
+	b := &Identity{Username: "shared@example.org", DN: "uid=mallory,ou=people,dc=example,dc=org", ID: "entryUUID:2"}
+	if g.newGrant(a).KeyID == g.newGrant(b).KeyID {
+		t.Fatal("two entries with the same username share a session KeyID")
 	}
 }

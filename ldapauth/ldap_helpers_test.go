@@ -1,7 +1,6 @@
 package ldapauth
 
 import (
-	"context"
 	"os"
 	"sync"
 	"testing"
@@ -37,14 +36,14 @@ func TestMain(m *testing.M) {
 const peopleTemplate = "uid={username},ou=people,dc=example,dc=org"
 
 // directConfig is a direct-bind configuration for srv plus overrides.
-func directConfig(srv *slapdtest.Server, overrides map[string]interface{}) map[string]interface{} {
-	raw := map[string]interface{}{"urls": srv.URL(), "user_dn_template": peopleTemplate}
+func directConfig(srv *slapdtest.Server, overrides map[string]any) map[string]any {
+	raw := map[string]any{"urls": srv.URL(), "user_dn_template": peopleTemplate}
 	return merge(raw, overrides)
 }
 
 // searchConfig is a search-then-bind configuration with the service account.
-func searchConfig(srv *slapdtest.Server, overrides map[string]interface{}) map[string]interface{} {
-	raw := map[string]interface{}{
+func searchConfig(srv *slapdtest.Server, overrides map[string]any) map[string]any {
+	raw := map[string]any{
 		"urls":           srv.URL(),
 		"search_base_dn": slapdtest.BaseDN,
 		"bind_dn":        slapdtest.ServiceAccountDN,
@@ -53,7 +52,7 @@ func searchConfig(srv *slapdtest.Server, overrides map[string]interface{}) map[s
 	return merge(raw, overrides)
 }
 
-func merge(raw, overrides map[string]interface{}) map[string]interface{} {
+func merge(raw, overrides map[string]any) map[string]any {
 	for k, v := range overrides {
 		if v == nil {
 			delete(raw, k)
@@ -64,24 +63,13 @@ func merge(raw, overrides map[string]interface{}) map[string]interface{} {
 	return raw
 }
 
-func mustConfig(t testing.TB, raw map[string]interface{}) *Config {
+func mustConfig(t testing.TB, raw map[string]any) *Config {
 	t.Helper()
 	cfg, err := ParseConfig(raw)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
 	return cfg
-}
-
-func newTestDirectory(t testing.TB, raw map[string]interface{}) *Directory {
-	t.Helper()
-	d := NewDirectory(mustConfig(t, raw), nil)
-	t.Cleanup(d.Close)
-	return d
-}
-
-func authenticate(d *Directory, user, pass string) (*Identity, error) {
-	return d.Authenticate(context.Background(), user, pass)
 }
 
 func counters(t testing.TB, srv *slapdtest.Server) slapdtest.Counts {

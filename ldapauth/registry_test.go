@@ -1,21 +1,24 @@
 package ldapauth
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
 type fakeDefinition struct{ name string }
 
-// gateFor is the binding's pattern: Lookup, and Admit on first sight.
-func (reg *Registry) gateFor(key interface{}, load func() APISource) (*Gate, error) {
-	if g, err, ok := reg.Lookup(key); ok {
+// resolve is the binding's pattern: Lookup, and Admit on first sight.
+func (reg *Registry) resolve(key any, load func() APISource) (*Gate, error) {
+	if g, ok, err := reg.Lookup(key); ok {
 		return g, err
 	}
 	return reg.Admit(key, load())
 }
 
-func source(id string, cfg map[string]interface{}) APISource {
+func source(id string, cfg map[string]any) APISource {
 	return APISource{Info: APIInfo{ID: id, OrgID: "default", Name: "API " + id}, Config: cfg}
 }
 
@@ -25,11 +28,11 @@ func TestRegistryBuildsOncePerDefinition(t *testing.T) {
 	def := &fakeDefinition{"v1"}
 	loads := 0
 	load := func() APISource { loads++; return source("api-1", minimal(nil)) }
-	g1, err := reg.gateFor(def, load)
+	g1, err := reg.resolve(def, load)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g2, _ := reg.gateFor(def, load)
+	g2, _ := reg.resolve(def, load)
 	if g1 != g2 || loads != 1 {
 		t.Fatalf("same definition: gates equal %v, loads %d", g1 == g2, loads)
 	}
@@ -38,23 +41,23 @@ func TestRegistryBuildsOncePerDefinition(t *testing.T) {
 func TestRegistryReloadKeepsGateWhenConfigUnchanged(t *testing.T) {
 	reg := NewRegistry(nil)
 	defer reg.Close()
-	g1, _ := reg.gateFor(&fakeDefinition{"v1"}, func() APISource { return source("api-1", minimal(nil)) })
+	g1, _ := reg.resolve(&fakeDefinition{"v1"}, func() APISource { return source("api-1", minimal(nil)) })
 	// A reload: a new definition object with the same content.
-	g2, _ := reg.gateFor(&fakeDefinition{"v2"}, func() APISource { return source("api-1", minimal(nil)) })
+	g2, _ := reg.resolve(&fakeDefinition{"v2"}, func() APISource { return source("api-1", minimal(nil)) })
 	if g1 != g2 {
 		t.Fatal("an unchanged configuration got a new gate (cache and pools thrown away)")
 	}
-	if reg.Len() != 1 {
-		t.Fatalf("registry tracks %d APIs, want 1", reg.Len())
+	if n := len(reg.apis["api-1"].gates); n != 1 {
+		t.Fatalf("registry holds %d gates for one configuration, want 1", n)
 	}
 }
 
 func TestRegistryReloadRebuildsWhenConfigChanges(t *testing.T) {
 	reg := NewRegistry(nil)
 	defer reg.Close()
-	g1, _ := reg.gateFor(&fakeDefinition{"v1"}, func() APISource { return source("api-1", minimal(nil)) })
-	g2, _ := reg.gateFor(&fakeDefinition{"v2"}, func() APISource {
-		return source("api-1", minimal(map[string]interface{}{"realm": "Changed"}))
+	g1, _ := reg.resolve(&fakeDefinition{"v1"}, func() APISource { return source("api-1", minimal(nil)) })
+	g2, _ := reg.resolve(&fakeDefinition{"v2"}, func() APISource {
+		return source("api-1", minimal(map[string]any{"realm": "Changed"}))
 	})
 	if g1 == g2 {
 		t.Fatal("a changed configuration kept the old gate")
@@ -67,33 +70,33 @@ func TestRegistryReloadRebuildsWhenConfigChanges(t *testing.T) {
 func TestRegistryKeepsAPIsApart(t *testing.T) {
 	reg := NewRegistry(nil)
 	defer reg.Close()
-	a, _ := reg.gateFor(&fakeDefinition{"a"}, func() APISource { return source("api-a", minimal(nil)) })
-	b, _ := reg.gateFor(&fakeDefinition{"b"}, func() APISource { return source("api-b", minimal(nil)) })
+	a, _ := reg.resolve(&fakeDefinition{"a"}, func() APISource { return source("api-a", minimal(nil)) })
+	b, _ := reg.resolve(&fakeDefinition{"b"}, func() APISource { return source("api-b", minimal(nil)) })
 	if a == b || a.API().ID != "api-a" || b.API().ID != "api-b" {
 		t.Fatal("two APIs share a gate")
 	}
 }
 
 func TestRegistryLogsConfigErrorsOnceNamingAPIAndKey(t *testing.T) {
-	log := &recordingLogger{}
-	reg := NewRegistry(log)
+	log := newRecordingLogger(false)
+	reg := NewRegistry(log.logger())
 	defer reg.Close()
 	def := &fakeDefinition{"broken"}
 	load := func() APISource {
-		return source("api-broken", minimal(map[string]interface{}{"pool_size": "lots", "bind_password": "hunter2-secret"}))
+		return source("api-broken", minimal(map[string]any{"pool_size": "lots", "bind_password": "hunter2-secret"}))
 	}
 	for i := 0; i < 3; i++ {
-		if _, err := reg.gateFor(def, load); err == nil {
+		if _, err := reg.resolve(def, load); err == nil {
 			t.Fatal("broken configuration accepted")
 		}
 	}
 	logs := log.all()
-	for _, want := range []string{"api-broken", `"pool_size"`, `"bind_dn"`} {
+	for _, want := range []string{`api_id="api-broken"`, `key="pool_size"`, `key="bind_dn"`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log does not mention %s:\n%s", want, logs)
 		}
 	}
-	if n := log.count(`"pool_size"`); n != 1 {
+	if n := log.count(`key="pool_size"`); n != 1 {
 		t.Errorf("pool_size error logged %d times, want once", n)
 	}
 	if strings.Contains(logs, "hunter2-secret") {
@@ -102,10 +105,10 @@ func TestRegistryLogsConfigErrorsOnceNamingAPIAndKey(t *testing.T) {
 }
 
 func TestRegistryDisabledConfig(t *testing.T) {
-	log := &recordingLogger{}
-	reg := NewRegistry(log)
+	log := newRecordingLogger(false)
+	reg := NewRegistry(log.logger())
 	defer reg.Close()
-	_, err := reg.gateFor(&fakeDefinition{"off"}, func() APISource {
+	_, err := reg.resolve(&fakeDefinition{"off"}, func() APISource {
 		s := source("api-off", minimal(nil))
 		s.DisabledBy = "config_data_disabled"
 		return s
@@ -116,4 +119,62 @@ func TestRegistryDisabledConfig(t *testing.T) {
 	if !strings.Contains(log.all(), "api-off") {
 		t.Fatalf("not logged: %s", log.all())
 	}
+}
+
+// During a reload, requests carrying the old and the new definition
+// interleave: each keeps its own gate, and nothing is rebuilt.
+func TestRegistryDoesNotThrashDuringReload(t *testing.T) {
+	log := newRecordingLogger(false)
+	reg := NewRegistry(log.logger())
+	defer reg.Close()
+	oldDef, newDef := &fakeDefinition{"old"}, &fakeDefinition{"new"}
+	oldSrc := func() APISource { return source("api-1", minimal(nil)) }
+	newSrc := func() APISource { return source("api-1", minimal(map[string]any{"realm": "Changed"})) }
+	gOld, _ := reg.resolve(oldDef, oldSrc)
+	gNew, _ := reg.resolve(newDef, newSrc)
+	for i := range 10 {
+		def, src, want := oldDef, oldSrc, gOld
+		if i%2 == 1 {
+			def, src, want = newDef, newSrc, gNew
+		}
+		if g, _ := reg.resolve(def, src); g != want {
+			t.Fatalf("request %d got another gate", i)
+		}
+	}
+	if n := log.count("LDAP authentication configured"); n != 2 {
+		t.Fatalf("%d gates built for two configurations, want 2", n)
+	}
+	// A third configuration retires the oldest gate, not the newest.
+	third, _ := reg.resolve(&fakeDefinition{"third"}, func() APISource { return source("api-1", minimal(map[string]any{"realm": "Third"})) })
+	if g, _ := reg.resolve(newDef, newSrc); g != gNew {
+		t.Fatal("the newest earlier gate was retired")
+	}
+	if g, _ := reg.resolve(oldDef, oldSrc); g == gOld || g == gNew || g == third {
+		t.Fatal("the retired gate is still served")
+	}
+}
+
+// Admit parses the configuration, which reads files, without holding the
+// registry's lock: a slow file read must not stall other APIs' admissions.
+func TestRegistryReadsFilesOutsideItsLock(t *testing.T) {
+	reg := NewRegistry(nil)
+	defer reg.Close()
+	fifo := filepath.Join(t.TempDir(), "ca.pem")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	slowDone := make(chan struct{})
+	go func() { // blocks in the CA file read until the FIFO gets a writer
+		defer close(slowDone)
+		_, _ = reg.Admit(&fakeDefinition{"slow"}, source("api-slow", minimal(map[string]any{"tls_ca_file": fifo})))
+	}()
+	if _, err := reg.Admit(&fakeDefinition{"other"}, source("api-other", minimal(nil))); err != nil {
+		t.Fatal(err)
+	}
+	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	<-slowDone
 }

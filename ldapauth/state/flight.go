@@ -16,6 +16,9 @@ var ErrAbandoned = errors.New("the merged check did not complete")
 type Flight[T any] struct {
 	mu      sync.Mutex
 	flights map[string]*flight[T]
+	// joined, when set, is called each time a caller starts waiting for
+	// another's check (tests use it to know a waiter exists).
+	joined func(key string)
 }
 
 type flight[T any] struct {
@@ -33,6 +36,9 @@ func (g *Flight[T]) Do(ctx context.Context, key string, fn func() T) (result T, 
 	g.mu.Lock()
 	if f, ok := g.flights[key]; ok {
 		g.mu.Unlock()
+		if g.joined != nil {
+			g.joined(key)
+		}
 		select {
 		case <-f.done:
 			return f.result, true, f.err
