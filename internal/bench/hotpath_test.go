@@ -74,7 +74,10 @@ func BenchmarkGateCacheHit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := ldapauth.NewGate(ldapauth.APIInfo{ID: "bench-gate"}, cfg, nil)
+	g, err := ldapauth.NewGate(ldapauth.APIInfo{ID: "bench-gate"}, cfg, ldapauth.GateOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer g.Close()
 	r := httptest.NewRequest("GET", "/", nil)
 	auth := authHeader(benchUser, benchPass)

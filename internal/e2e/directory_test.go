@@ -23,7 +23,7 @@ func TestDirectoryEdgeCases(t *testing.T) {
 		e.api(classic, "edge-whole-tree", e.search("search_base_dn", slapdtest.BaseDN)),
 		e.api(classic, "edge-one-level", e.search("search_base_dn", slapdtest.BaseDN, "search_scope", "one")),
 		e.api(tykOAS, "edge-admins-search", e.search("group_source", "search", "group_base_dn", slapdtest.GroupsDN, "required_groups", admins)),
-		e.api(classic, "edge-admins-memberof", e.search("group_source", "memberof", "required_groups", admins)),
+		e.api(classic, "edge-admins-memberof", e.search("group_source", "memberof", "group_base_dn", slapdtest.GroupsDN, "required_groups", admins)),
 	)
 	cases := []struct {
 		api, key string
@@ -67,7 +67,7 @@ func TestDirectoryEdgeCases(t *testing.T) {
 func TestMembershipChange(t *testing.T) {
 	e := newEnv(t)
 	const api, ttl = "membership", 300 * time.Millisecond
-	e.load(e.api(classic, api, e.direct("group_source", "memberof", "required_groups", []string{"developers"},
+	e.load(e.api(classic, api, e.direct("group_source", "memberof", "group_base_dn", slapdtest.GroupsDN, "required_groups", []string{"developers"},
 		"groups_header", "X-Authenticated-Groups", "cache_ttl", ttl.String())))
 	alice, _ := slapdtest.SampleUserByKey("ALICE")
 

@@ -23,7 +23,7 @@ func TestGroupAccess(t *testing.T) {
 		return e.search(append([]interface{}{"group_source", "search", "group_base_dn", slapdtest.GroupsDN}, pairs...)...)
 	}
 	memberOf := func(pairs ...interface{}) map[string]interface{} {
-		return e.direct(append([]interface{}{"group_source", "memberof"}, pairs...)...)
+		return e.direct(append([]interface{}{"group_source", "memberof", "group_base_dn", slapdtest.GroupsDN}, pairs...)...)
 	}
 	devs := []string{"developers"}
 	eng := []string{"engineering"}
@@ -31,8 +31,8 @@ func TestGroupAccess(t *testing.T) {
 		e.api(classic, "grp-memberof", memberOf("required_groups", devs)),
 		e.api(tykOAS, "grp-search", groupSearch("required_groups", devs)),
 		e.api(classic, "grp-dn", memberOf("required_groups", []string{slapdtest.DevelopersDN})),
-		e.api(classic, "grp-nested-memberof", e.search("group_source", "memberof", "nested_groups", true, "required_groups", eng)),
-		e.api(classic, "grp-flat-memberof", e.search("group_source", "memberof", "required_groups", eng)),
+		e.api(classic, "grp-nested-memberof", e.search("group_source", "memberof", "group_base_dn", slapdtest.GroupsDN, "nested_groups", true, "required_groups", eng)),
+		e.api(classic, "grp-flat-memberof", e.search("group_source", "memberof", "group_base_dn", slapdtest.GroupsDN, "required_groups", eng)),
 		e.api(tykOAS, "grp-nested-search", groupSearch("nested_groups", true, "required_groups", eng)),
 		e.api(classic, "grp-flat-search", groupSearch("required_groups", eng)),
 		e.api(classic, "grp-posix", groupSearch("required_groups", []string{"testgroup"})),
@@ -97,7 +97,7 @@ func TestGroupPolicies(t *testing.T) {
 		user.Policy{ID: "ldap-admins", OrgID: "default", Rate: 100, Per: 60, AccessRights: access},
 	)
 	e.load(e.api(classic, api, e.direct("policies", []string{"ldap-users"},
-		"group_policies", map[string][]string{"admins": {"ldap-admins"}})))
+		"group_source", "memberof", "group_base_dn", slapdtest.GroupsDN, "group_policies", map[string][]string{"admins": {"ldap-admins"}})))
 
 	var bobKey, aliceKey string
 	for i := 1; i <= 8; i++ {
@@ -136,7 +136,7 @@ func TestIdentityHeadersAndMetadata(t *testing.T) {
 		"metadata_attributes", []string{"mail"},
 	}
 	e.load(
-		e.api(classic, "hdr-memberof", e.direct(append([]interface{}{"group_source", "memberof"}, extra...)...)),
+		e.api(classic, "hdr-memberof", e.direct(append([]interface{}{"group_source", "memberof", "group_base_dn", slapdtest.GroupsDN}, extra...)...)),
 		e.api(tykOAS, "hdr-search", e.search(append([]interface{}{"group_source", "search", "group_base_dn", slapdtest.GroupsDN}, extra...)...)),
 	)
 	cases := []struct {

@@ -83,12 +83,12 @@ func TestLogging(t *testing.T) {
 	}
 
 	for api, want := range outcomes {
-		lines := logLines(logged, "ldapauth: decision api="+api+" ")
+		lines := logLines(logged, "msg=decision ", "api_id="+api+" ")
 		if len(lines) != len(requests) {
 			t.Errorf("%s: %d decision lines for %d requests:\n%s", api, len(lines), len(requests), strings.Join(lines, "\n"))
 		}
 		for outcome, n := range want {
-			if got := len(logLines(logged, "ldapauth: decision api="+api+" ", "outcome="+outcome+" ")); got != n {
+			if got := len(logLines(logged, "msg=decision ", "api_id="+api+" ", "outcome="+outcome+" ")); got != n {
 				t.Errorf("%s: %d decision lines with outcome=%s, want %d", api, got, outcome, n)
 			}
 		}

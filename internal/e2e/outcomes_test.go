@@ -105,12 +105,12 @@ func TestOutcomes(t *testing.T) {
 		}
 		for api, key := range map[string]string{"badtype": "pool_size", "unknown": "requierd_groups", "disabled": disabledKey} {
 			apiID := id(f, api)
-			lines := logLines(logged, "API "+apiID+" ", key)
+			lines := logLines(logged, "api_id="+apiID+" ", "key="+key+" ")
 			if len(lines) != 1 || !strings.Contains(lines[0], "level=error") {
 				t.Errorf("%s: want one error line naming key %q, got %q", apiID, key, lines)
 			}
 		}
-		if lines := logLines(logged, "API "+id(f, "unknown")+" ", `did you mean \"required_groups\"`); len(lines) != 1 {
+		if lines := logLines(logged, "api_id="+id(f, "unknown")+" ", `did you mean \"required_groups\"`); len(lines) != 1 {
 			t.Errorf("the unknown key's log line should suggest required_groups, got %q", lines)
 		}
 	}

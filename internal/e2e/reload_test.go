@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"testing"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
 
 // TestReload checks what a gateway reload does to the plugin, on a classic
@@ -14,12 +16,12 @@ func TestReload(t *testing.T) {
 	mark := gatewayLog.mark()
 	ids := map[flavour]string{classic: "reload-classic", tykOAS: "reload-oas"}
 	before := e.direct("session_key_secret", "e2e-reload-secret-0123456789")
-	after := with(before, "realm", "Changed", "required_groups", []string{"developers"})
+	after := with(before, "realm", "Changed", "required_groups", []string{"developers"}, "group_source", "memberof", "group_base_dn", slapdtest.GroupsDN)
 	loadAll := func(cfg map[string]interface{}) {
 		e.load(e.api(classic, ids[classic], cfg), e.api(tykOAS, ids[tykOAS], cfg))
 	}
 	configured := func(id string) int {
-		return len(logLines(gatewayLog.since(mark), "API "+id+" (", "LDAP authentication configured"))
+		return len(logLines(gatewayLog.since(mark), "api_id="+id+" ", "LDAP authentication configured"))
 	}
 	loadAll(before)
 
@@ -113,7 +115,7 @@ func TestReloadBrokenConfig(t *testing.T) {
 			for i := 0; i < 2; i++ {
 				checkDenial(t, e.as(id, "alice", "alice-pass-1"), 500, msgMisconfigured, "")
 			}
-			if lines := logLines(gatewayLog.since(mark), "API "+id+" ", "cache_ttl"); len(lines) != 1 {
+			if lines := logLines(gatewayLog.since(mark), "api_id="+id+" ", "key=cache_ttl "); len(lines) != 1 {
 				t.Errorf("want one log line for the broken cache_ttl, got %q", lines)
 			}
 		})
