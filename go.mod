@@ -6,7 +6,7 @@ module github.com/tyk-ldap-auth/tyk-ldap-auth
 // and a plugin linked against a newer shared package than the gateway's
 // cannot be loaded. github.com/TykTechnologies/tyk is never required here:
 // the gateway source comes from the build workspace.
-go 1.24
+go 1.23
 
 require (
 	github.com/go-ldap/ldap/v3 v3.4.10
