@@ -8,7 +8,13 @@
 // from anything the plugin imports, ends in "plugin was built with a
 // different version of package ..." only when the gateway loads it. This
 // package finds that mismatch at build time, from the build information that
-// `go version -m` prints.
+// `go version -m` prints, compared with the gateway binary's, or with the
+// modules its source's go.mod selects.
+//
+// Before anything is built, CheckRequirements holds the plugin module's go
+// line and requirement graph against a gateway's go.mod: the plugin compiler
+// builds in a Go workspace with the gateway source, where a newer version
+// asked for by the plugin module wins over the gateway's.
 package depcheck
 
 import (

@@ -114,6 +114,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// shortName names a gateway file in a summary: a stored facts file by its
+// release, a go.mod by its path.
+func shortName(path string) string {
+	if base := filepath.Base(path); base != "go.mod" {
+		return base
+	}
+	return path
+}
+
 func countSet(values ...string) int {
 	n := 0
 	for _, v := range values {
@@ -174,7 +183,7 @@ func runRequirements(gomod, modulesPath string, gateways []string, verbose bool,
 				module.GoLine, gateway.GoLine, len(report.Shared), len(report.PluginOnly))
 			continue
 		}
-		failed = append(failed, filepath.Base(path))
+		failed = append(failed, shortName(path))
 		fmt.Fprintf(stdout, "depcheck: FAIL: a plugin built from this module for this gateway would not build or not load (%d problem(s)):\n", len(report.Problems))
 		for _, p := range report.Problems {
 			fmt.Fprintf(stdout, "  %s\n", p)

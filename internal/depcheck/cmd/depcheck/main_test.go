@@ -141,6 +141,7 @@ func TestRunRequirements(t *testing.T) {
 	list := writeFile(t, dir, "list.txt", module+"\ngithub.com/go-ldap/ldap/v3 v3.4.10\ngolang.org/x/crypto v0.31.0\ngolang.org/x/sys v0.28.0\n")
 	raised := writeFile(t, dir, "raised.txt", module+"\ngithub.com/go-ldap/ldap/v3 v3.4.13\ngolang.org/x/crypto v0.48.0\ngolang.org/x/sys v0.41.0\n")
 	otherModule := writeFile(t, dir, "other.txt", "example.com/other\ngolang.org/x/sys v0.28.0\n")
+	oldGateway := writeFile(t, dir, "gw-old/go.mod", "module github.com/TykTechnologies/tyk\n\ngo 1.22.6\n\nrequire golang.org/x/sys v0.28.0\n")
 
 	tests := []struct {
 		name     string
@@ -176,7 +177,17 @@ func TestRunRequirements(t *testing.T) {
 			wantCode: 1,
 			wantOut: []string{
 				"  go line: the plugin module's go.mod says go 1.24, the gateway's go.mod says go 1.23.4",
-				"depcheck: FAIL for 1 of 2 gateways: v5.8.0.txt",
+				"depcheck: FAIL for 1 of 2 gateways: v5.8.0.txt\n",
+			},
+		},
+		{
+			name:     "a gateway source go.mod is named by its path",
+			args:     []string{"-requirements", fits, "-modules", list, oldGateway, gateways + "v5.8.0.txt"},
+			wantCode: 1,
+			wantOut: []string{
+				"against gateway " + oldGateway + " (go 1.22.6, 1 modules)",
+				"  go line: the plugin module's go.mod says go 1.23, the gateway's go.mod says go 1.22.6",
+				"depcheck: FAIL for 1 of 2 gateways: " + oldGateway + "\n",
 			},
 		},
 		{
