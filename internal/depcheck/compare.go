@@ -132,7 +132,7 @@ func normalize(key, value string) string {
 // Compare checks a plugin against the gateway that is to load it. Every
 // module the two have in common must be identical, however far it is from
 // the plugin's own imports. When the gateway's Go version or build settings
-// are unknown (a module list from source), those checks are skipped and a
+// are unknown (a module list or go.mod from source), those checks are skipped and a
 // note says so.
 func Compare(plugin, gateway *Info) Report {
 	var r Report
