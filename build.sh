@@ -7,12 +7,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly ROOT
 readonly PLUGIN_NAME=ldapauth
 readonly SYMBOL=LDAPAuth
-readonly DEFAULT_TYK_VERSION=v5.8.12
+readonly DEFAULT_TYK_VERSION=v5.8.15
 DIST_DIR=${DIST_DIR:-$ROOT/dist}
 
 usage() {
 	cat <<EOF
-Usage: ./build.sh [plugin|bundle|test|bench|demo|help]
+Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|test|bench|demo|help]
 
   plugin (default)  Build ${PLUGIN_NAME}_<version>_linux_amd64.so into dist/ for one Tyk gateway
                     version, then check it against that gateway (every shared module, the Go
@@ -21,6 +21,14 @@ Usage: ./build.sh [plugin|bundle|test|bench|demo|help]
                     it runs the demo instead.
   bundle            Build the plugin with a new build id, write its manifest.json and run Tyk's
                     bundler: dist/${PLUGIN_NAME}-<id>.zip (inputs kept in dist/${PLUGIN_NAME}-<id>/).
+  depcheck [FILE...]
+                    Check this module's go line and every module of its requirement graph
+                    ('go list -m all') against gateway go.mod files, without building: each
+                    shared module must be at or below the gateway's version, the go line at or
+                    below the gateway's. FILE is a gateway source's go.mod or a file of
+                    internal/depcheck/testdata/gateways/; none: \$TYK_SRC/go.mod when TYK_SRC is
+                    set, else every supported release stored there. plugin and bundle run the
+                    same check against the gateway source before they build.
   test              The project's test suite: go vet, race tests, fuzz targets, benchmarks,
                     checks of testdata/.
   bench             The benchmarks at full length, printed as the README's table: each result
@@ -241,27 +249,50 @@ build_so() {
 	BUILT_SO=$so_file
 }
 
+# build_depcheck sets DEPCHECK to the dependency check command, built once
+# from this checkout.
+build_depcheck() {
+	[[ -n ${DEPCHECK:-} ]] && return 0
+	new_tmp_dir
+	(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -o "$NEW_TMP/depcheck" ./internal/depcheck/cmd/depcheck)
+	DEPCHECK=$NEW_TMP/depcheck
+}
+
+# check_requirements GATEWAY_FILE...: this module's go line and requirement
+# graph against gateway go.mod files (or stored facts), before any build. In
+# the compiler's workspace a newer version asked for here would win over
+# the gateway's and the gateway would refuse the plugin.
+check_requirements() {
+	local modules_args=()
+	build_depcheck
+	new_tmp_dir
+	if (cd "$ROOT" && GOWORK=off GOFLAGS='' go list -m all) >"$NEW_TMP/modules.txt"; then
+		modules_args=(-modules "$NEW_TMP/modules.txt")
+	else
+		warn "'go list -m all' failed (output above): checking only the modules go.mod lists"
+	fi
+	"$DEPCHECK" -requirements "$ROOT/go.mod" "${modules_args[@]+"${modules_args[@]}"}" "$@" ||
+		die "this module's go.mod does not fit the gateway (see above); nothing was built"
+}
+
 # check_so SO TAGS BUILD_ID GATEWAY_BIN GATEWAY_SRC
 # The dependency check, then the gateway's own load test when a gateway
 # binary exists.
 check_so() {
 	local so=$1 tags=$2 build_id=$3 gw_bin=$4 gw_src=$5
-	local work depcheck_args
+	local depcheck_args
 
 	header "dependency check: ${so##*/}"
-	new_tmp_dir
-	work=$NEW_TMP
-	(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -o "$work/depcheck" ./internal/depcheck/cmd/depcheck)
+	build_depcheck
 	depcheck_args=(-plugin "$so")
 	if [[ -n $build_id ]]; then
 		depcheck_args+=(-module "tyk.internal/tyk_plugin${build_id}")
 	fi
 	if [[ -n $gw_bin ]]; then
-		"$work/depcheck" "${depcheck_args[@]}" -gateway "$gw_bin"
+		"$DEPCHECK" "${depcheck_args[@]}" -gateway "$gw_bin"
 	else
-		warn "no gateway binary (set TYK_BIN): checking modules against the source's 'go list -m all'; the Go release cannot be checked: it must be the one that built your gateway ('go version /opt/tyk-gateway/tyk')"
-		(cd "$gw_src" && GOWORK=off GOFLAGS='' go list -m all) >"$work/modules.txt"
-		"$work/depcheck" "${depcheck_args[@]}" -gateway-modules "$work/modules.txt" -tags "$tags"
+		warn "no gateway binary (set TYK_BIN): checking modules against ${gw_src}/go.mod; the Go release cannot be checked: it must be the one that built your gateway ('go version /opt/tyk-gateway/tyk')"
+		"$DEPCHECK" "${depcheck_args[@]}" -gateway-gomod "$gw_src/go.mod" -tags "$tags"
 	fi
 
 	if [[ -n $gw_bin ]]; then
@@ -297,6 +328,8 @@ in_image() {
 	else
 		so_base=${PLUGIN_NAME}${BUILD_ID:+-$BUILD_ID}
 	fi
+	header "requirements check against ${TYK_GW_PATH}/go.mod"
+	check_requirements "$TYK_GW_PATH/go.mod"
 	build_so "$ROOT" "$TYK_GW_PATH" "$version" "$tags" "${BUILD_ID:-}" "$out_dir" "$so_base"
 	so=$BUILT_SO
 	check_so "$so" "$tags" "${BUILD_ID:-}" "$gw_bin" "$TYK_GW_PATH"
@@ -396,6 +429,8 @@ build_local() {
 		mirror_gateway_settings "$gw_bin" "$BUILD_TAGS"
 		BUILD_TAGS=$GW_TAGS
 	fi
+	header "requirements check against ${TYK_SRC}/go.mod"
+	check_requirements "$TYK_SRC/go.mod"
 	build_so "$ROOT" "$(cd "$TYK_SRC" && pwd)" "$version" "$BUILD_TAGS" "${BUILD_ID:-}" "$out_dir" "$base"
 	check_so "$BUILT_SO" "$BUILD_TAGS" "${BUILD_ID:-}" "$gw_bin" "$TYK_SRC"
 }
@@ -507,6 +542,27 @@ Deploy: put ${zip##*/} on the bundle server (tyk.conf bundle_base_url), then in 
 and reload the gateways (PUT the definition, or GET /tyk/reload/group with x-tyk-authorization).
 A new build always needs a new bundle name: the gateway never downloads a name it already has.
 EOF
+}
+
+# mode_depcheck [GATEWAY_FILE...]: the requirements check on its own.
+mode_depcheck() {
+	local files=("$@")
+	have go || die "go not found: the dependency check needs the Go toolchain"
+	if ((${#files[@]} == 0)); then
+		if [[ -n ${TYK_SRC:-} ]]; then
+			check_tyk_src
+			files=("$TYK_SRC/go.mod")
+		else
+			files=("$ROOT"/internal/depcheck/testdata/gateways/v*.txt)
+			[[ -f ${files[0]} ]] || die "no stored gateway facts in internal/depcheck/testdata/gateways/"
+		fi
+	fi
+	local f
+	for f in "${files[@]}"; do
+		[[ -f $f ]] || die "${f}: no such file (give a gateway source's go.mod, or a file of internal/depcheck/testdata/gateways/)"
+	done
+	header "requirements check: ${ROOT}/go.mod against ${#files[@]} gateway(s)"
+	check_requirements "${files[@]}"
 }
 
 # ---------------------------------------------------------------------------
@@ -625,7 +681,7 @@ mode_bench() {
 
 main() {
 	local mode=${1:-plugin}
-	if [[ $# -gt 1 ]]; then
+	if [[ $# -gt 1 && $mode != depcheck ]]; then
 		usage >&2
 		exit 2
 	fi
@@ -643,6 +699,10 @@ main() {
 			TYK_BIN="$(cd "$(dirname "$TYK_BIN")" && pwd)/$(basename "$TYK_BIN")"
 		fi
 		"mode_${mode}"
+		;;
+	depcheck)
+		shift
+		mode_depcheck "$@"
 		;;
 	test) mode_test ;;
 	bench) mode_bench ;;

@@ -1,16 +1,21 @@
 module github.com/tyk-ldap-auth/tyk-ldap-auth
 
 // The go line and every requirement must stay at or below what the oldest
-// supported gateway ships (see README, "Supported Tyk versions"): in the
-// plugin compiler's workspace Go silently picks the higher of two versions,
-// and a plugin linked against a newer shared package than the gateway's
-// cannot be loaded. github.com/TykTechnologies/tyk is never required here:
-// the gateway source comes from the build workspace.
-go 1.24
+// supported gateway ships (see docs/tyk-versions.md): in the plugin
+// compiler's workspace Go silently picks the higher of two versions, and a
+// plugin linked against a newer shared package than the gateway's cannot be
+// loaded; a go line above the gateway's may need a newer Go than its
+// compiler image has. ./build.sh depcheck checks both against every
+// supported release. github.com/TykTechnologies/tyk is never required here:
+// the gateway source comes from the build workspace. golang.org/x/mod is
+// for that check only (no plugin code imports it), at the version already
+// in this module's graph.
+go 1.23
 
 require (
 	github.com/go-ldap/ldap/v3 v3.4.10
 	github.com/patrickmn/go-cache v2.1.0+incompatible
+	golang.org/x/mod v0.17.0
 	golang.org/x/text v0.21.0
 )
 

@@ -2,8 +2,11 @@ package depcheck
 
 import (
 	"fmt"
+	"go/version"
 	"sort"
 	"strings"
+
+	"golang.org/x/mod/semver"
 )
 
 // Kind tells what a Problem is about.
@@ -21,6 +24,13 @@ const (
 	KindSetting
 	// KindPlugin: the file is not a plugin build that any gateway could load.
 	KindPlugin
+	// KindGoLine: the plugin module's go line is higher than the gateway's.
+	KindGoLine
+	// KindRequirement: the plugin module selects a newer version of a
+	// module than the gateway's go.mod.
+	KindRequirement
+	// KindReplace: the plugin module replaces a module the gateway links.
+	KindReplace
 )
 
 // Problem is one reason the gateway would refuse the plugin.
@@ -41,6 +51,26 @@ func (p Problem) String() string {
 		return fmt.Sprintf("Go version: plugin built with %s, gateway with %s", p.Plugin, p.Gateway)
 	case KindSetting:
 		return fmt.Sprintf("build setting %s: plugin %s, gateway %s", p.Name, show(p.Plugin), show(p.Gateway))
+	case KindGoLine:
+		if !version.IsValid("go"+p.Plugin) || !version.IsValid("go"+p.Gateway) {
+			return fmt.Sprintf("go line: cannot compare the plugin module's go %s with the gateway's go %s", show(p.Plugin), show(p.Gateway))
+		}
+		return fmt.Sprintf("go line: the plugin module's go.mod says go %s, the gateway's go.mod says go %s: "+
+			"the gateway's compiler image may have a Go release too old to build the plugin; "+
+			"lower the plugin module's go line to %s or below (go mod edit -go=%s) and use no language feature or standard library API newer than that",
+			p.Plugin, p.Gateway, p.Gateway, p.Gateway)
+	case KindRequirement:
+		if !semver.IsValid(p.Plugin) || !semver.IsValid(p.Gateway) {
+			return fmt.Sprintf("module %s: cannot compare the plugin module's version %s with the gateway's %s", p.Name, show(p.Plugin), show(p.Gateway))
+		}
+		return fmt.Sprintf("module %s: the plugin module selects %s, the gateway's go.mod has %s: "+
+			"in the build workspace the higher version wins, so the gateway's own packages would be compiled against %s inside the plugin and the gateway would refuse it; "+
+			"lower it to %s or below (go get %s@%s, or lower the requirement that pulls it in: go mod graph | grep '%s@%s$')",
+			p.Name, p.Plugin, p.Gateway, p.Plugin, p.Gateway, p.Name, p.Gateway, p.Name, p.Plugin)
+	case KindReplace:
+		return fmt.Sprintf("module %s: the plugin module replaces it (%s), the gateway's go.mod has %s: "+
+			"a replacement in the plugin module applies to the gateway's packages in the build workspace too; remove it from the plugin module's go.mod",
+			p.Name, p.Plugin, show(p.Gateway))
 	default:
 		return fmt.Sprintf("plugin %s: %s", p.Name, p.Plugin)
 	}
@@ -57,8 +87,8 @@ func show(v string) string {
 type Report struct {
 	Problems   []Problem
 	Notes      []string // things that could not be checked, or that need a human
-	Shared     []string // modules linked by both, identical
-	PluginOnly []string // modules only the plugin links (no conflict possible)
+	Shared     []string // modules both have that pass: identical (Compare), at or below the gateway's version (CheckRequirements)
+	PluginOnly []string // modules only the plugin has (no conflict possible)
 }
 
 // OK reports whether nothing was found that would stop the plugin loading.
@@ -102,7 +132,7 @@ func normalize(key, value string) string {
 // Compare checks a plugin against the gateway that is to load it. Every
 // module the two have in common must be identical, however far it is from
 // the plugin's own imports. When the gateway's Go version or build settings
-// are unknown (a module list from source), those checks are skipped and a
+// are unknown (a module list or go.mod from source), those checks are skipped and a
 // note says so.
 func Compare(plugin, gateway *Info) Report {
 	var r Report

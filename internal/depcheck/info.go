@@ -8,7 +8,13 @@
 // from anything the plugin imports, ends in "plugin was built with a
 // different version of package ..." only when the gateway loads it. This
 // package finds that mismatch at build time, from the build information that
-// `go version -m` prints.
+// `go version -m` prints, compared with the gateway binary's, or with the
+// modules its source's go.mod selects.
+//
+// Before anything is built, CheckRequirements holds the plugin module's go
+// line and requirement graph against a gateway's go.mod: the plugin compiler
+// builds in a Go workspace with the gateway source, where a newer version
+// asked for by the plugin module wins over the gateway's.
 package depcheck
 
 import (
@@ -59,6 +65,13 @@ type Info struct {
 	Modules map[string]Module
 	// Settings holds the build settings ("build" lines); nil when unknown.
 	Settings map[string]string
+	// GoLine is the go directive of the module's go.mod ("1.23.4"): the
+	// oldest Go release that may build it. Empty when not known, as for a
+	// binary.
+	GoLine string
+	// Skipped names go.mod directives that were read past without being
+	// understood (newer than this parser), so a report can say so.
+	Skipped []string
 }
 
 // ModulePaths returns the dependency module paths in sorted order.
@@ -177,9 +190,10 @@ func convert(m *debug.Module) Module {
 	return out
 }
 
-// ParseModList parses the output of `go list -m all` run in the gateway's
-// source tree. It knows module versions only: GoVersion and Settings stay
-// empty, so Compare can check modules but not the toolchain or flags.
+// ParseModList parses the output of `go list -m all` run in a module's
+// source tree (the gateway's, or this module's own). It knows module
+// versions only: GoVersion and Settings stay empty, so Compare can check
+// modules but not the toolchain or flags.
 //
 //	github.com/TykTechnologies/tyk
 //	golang.org/x/net v0.47.0
@@ -192,31 +206,13 @@ func ParseModList(source, text string) (*Info, error) {
 		if line == "" {
 			continue
 		}
-		left, right, replaced := strings.Cut(line, " => ")
-		f := strings.Fields(left)
-		switch {
-		case len(f) == 1 && !replaced && info.MainModule == "" && n == 0:
+		if f := strings.Fields(line); len(f) == 1 && n == 0 {
 			info.MainModule = f[0]
 			continue
-		case len(f) == 1 && replaced:
-			// A replacement of every version of a module: "m => r v".
-		case len(f) != 2:
-			return nil, fmt.Errorf("line %d: %q is not \"MODULE VERSION [=> REPLACEMENT]\"", n+1, line)
 		}
-		m := Module{Path: f[0]}
-		if len(f) == 2 {
-			m.Version = f[1]
-		}
-		if replaced {
-			rf := strings.Fields(right)
-			if len(rf) < 1 || len(rf) > 2 {
-				return nil, fmt.Errorf("line %d: bad replacement %q", n+1, right)
-			}
-			r := Module{Path: rf[0]}
-			if len(rf) == 2 {
-				r.Version = rf[1]
-			}
-			m.Replace = &r
+		m, err := parseModuleLine(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n+1, err)
 		}
 		info.Modules[m.Path] = m
 	}
@@ -224,4 +220,31 @@ func ParseModList(source, text string) (*Info, error) {
 		return nil, errors.New("no modules in `go list -m all` output")
 	}
 	return info, nil
+}
+
+// parseModuleLine reads one "MODULE VERSION [=> REPLACEMENT [VERSION]]"
+// line, the form `go list -m all` prints. A replacement of every version
+// of a module has no version on the left: "MODULE => REPLACEMENT VERSION".
+func parseModuleLine(line string) (Module, error) {
+	left, right, replaced := strings.Cut(line, " => ")
+	f := strings.Fields(left)
+	if len(f) != 2 && !(len(f) == 1 && replaced) {
+		return Module{}, fmt.Errorf("%q is not \"MODULE VERSION [=> REPLACEMENT]\"", line)
+	}
+	m := Module{Path: f[0]}
+	if len(f) == 2 {
+		m.Version = f[1]
+	}
+	if replaced {
+		rf := strings.Fields(right)
+		if len(rf) < 1 || len(rf) > 2 {
+			return Module{}, fmt.Errorf("bad replacement %q", right)
+		}
+		r := Module{Path: rf[0]}
+		if len(rf) == 2 {
+			r.Version = rf[1]
+		}
+		m.Replace = &r
+	}
+	return m, nil
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -144,8 +145,23 @@ func TestReadFile(t *testing.T) {
 	if info.GoVersion != runtime.Version() {
 		t.Errorf("GoVersion = %q, want %q", info.GoVersion, runtime.Version())
 	}
-	if info.Settings["GOOS"] != runtime.GOOS {
-		t.Errorf("GOOS setting = %q", info.Settings["GOOS"])
+	// What the file records must be what the running binary reports about
+	// itself. (Test binaries record build settings from Go 1.24 on; from an
+	// older Go both lists are empty.)
+	own, ok := debug.ReadBuildInfo()
+	if !ok {
+		t.Fatal("the test binary has no build information")
+	}
+	if info.MainModule != own.Main.Path {
+		t.Errorf("MainModule = %q, want %q", info.MainModule, own.Main.Path)
+	}
+	if len(info.Settings) != len(own.Settings) {
+		t.Errorf("%d settings %v, want %d", len(info.Settings), info.Settings, len(own.Settings))
+	}
+	for _, s := range own.Settings {
+		if got := info.Settings[s.Key]; got != s.Value {
+			t.Errorf("setting %s = %q, want %q", s.Key, got, s.Value)
+		}
 	}
 
 	text, err := ReadFile("testdata/plugin.txt")

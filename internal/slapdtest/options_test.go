@@ -46,7 +46,7 @@ func TestFindModuleRoot(t *testing.T) {
 	}
 	write(filepath.Join(root, "go.mod"), "module "+ModulePath+"\n")
 	write(filepath.Join(root, "testdata", "stand", "go.mod"), "module github.com/TykTechnologies/tyk\n")
-	t.Chdir(nested)
+	chdir(t, nested)
 	got, err := FindModuleRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +58,7 @@ func TestFindModuleRoot(t *testing.T) {
 	if err != nil || dd != filepath.Join(got, "testdata", "ldap") {
 		t.Fatalf("DefaultDataDir = %q, %v", dd, err)
 	}
-	t.Chdir(t.TempDir())
+	chdir(t, t.TempDir())
 	if _, err := FindModuleRoot(); err == nil {
 		t.Fatal("found a module root outside the project")
 	}

@@ -23,7 +23,7 @@ const (
 
 // DefaultGatewayVersion is the version used to build versioned plugin file
 // names when Options.GatewayVersion is empty.
-const DefaultGatewayVersion = "v5.8.12"
+const DefaultGatewayVersion = "v5.8.15"
 
 // Options configures a Host.
 type Options struct {

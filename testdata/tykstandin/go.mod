@@ -4,7 +4,7 @@
 // gateway source cannot be downloaded. See README.md.
 module github.com/TykTechnologies/tyk
 
-go 1.24
+go 1.23
 
 require (
 	github.com/huandu/go-clone/generic v1.7.2

@@ -3,9 +3,23 @@ package main
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
+
+// writeFile writes text to name in dir and returns its path.
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 func TestRun(t *testing.T) {
 	modlist, err := os.ReadFile("../../testdata/gateway-modlist.txt")
@@ -13,6 +27,12 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	const td = "../../testdata/"
+	dir := t.TempDir()
+	// A gateway source's go.mod with the modules of the gateway.txt sample,
+	// and one whose x/crypto is older than the plugin's.
+	gwMod := "module github.com/TykTechnologies/tyk\n\ngo 1.23.4\n\nrequire (\n\tgithub.com/go-asn1-ber/asn1-ber v1.5.7\n\tgithub.com/google/uuid v1.6.0\n\tgolang.org/x/crypto v0.31.0\n)\n"
+	gomod := writeFile(t, dir, "gw/go.mod", gwMod)
+	oldCrypto := writeFile(t, dir, "old/go.mod", strings.Replace(gwMod, "x/crypto v0.31.0", "x/crypto v0.30.0", 1))
 	tests := []struct {
 		name     string
 		args     []string
@@ -58,7 +78,37 @@ func TestRun(t *testing.T) {
 			wantCode: 1,
 			wantOut:  []string{`has module path "github.com/tyk-ldap-auth/tyk-ldap-auth", want "tyk.internal/tyk_plugin42"`},
 		},
+		{
+			name:     "gateway source go.mod",
+			args:     []string{"-plugin", td + "plugin.txt", "-gateway-gomod", gomod},
+			wantCode: 0,
+			wantOut: []string{
+				"depcheck: gateway " + gomod + " (Go version unknown, module github.com/TykTechnologies/tyk)",
+				"note: build settings compared with those of released gateways",
+				"note: module github.com/TykTechnologies/tyk is the gateway itself",
+				"depcheck: OK: 3 shared modules identical, 2 only in the plugin",
+			},
+		},
+		{
+			name:     "gateway source go.mod with an older module",
+			args:     []string{"-plugin", td + "plugin.txt", "-gateway-gomod", oldCrypto},
+			wantCode: 1,
+			wantOut:  []string{"  module golang.org/x/crypto: plugin has v0.31.0, gateway has v0.30.0"},
+		},
+		{
+			name:     "gateway facts file",
+			args:     []string{"-plugin", td + "plugin.txt", "-gateway-gomod", td + "gateways/v5.8.0.txt", "-tags", "goplugin,ee"},
+			wantCode: 1,
+			wantOut: []string{
+				// 5.8.0 pins x/crypto v0.36.0: a plugin linking v0.31.0 was not built in its workspace.
+				"  module golang.org/x/crypto: plugin has v0.31.0, gateway has v0.36.0",
+				"  build setting -tags: plugin goplugin, gateway ee,goplugin",
+			},
+		},
 		{name: "no gateway", args: []string{"-plugin", td + "plugin.txt"}, wantCode: 2},
+		{name: "gateway binary and go.mod", args: []string{"-plugin", td + "plugin.txt", "-gateway", td + "gateway.txt", "-gateway-gomod", gomod}, wantCode: 2},
+		{name: "-modules without -requirements", args: []string{"-plugin", td + "plugin.txt", "-gateway", td + "gateway.txt", "-modules", "x"}, wantCode: 2},
+		{name: "unreadable gateway go.mod", args: []string{"-plugin", td + "plugin.txt", "-gateway-gomod", filepath.Join(dir, "nope")}, wantCode: 2},
 		{name: "both gateways", args: []string{"-plugin", td + "plugin.txt", "-gateway", "a", "-gateway-modules", "b"}, wantCode: 2},
 		{name: "missing plugin", args: []string{"-plugin", td + "nope.so", "-gateway", td + "gateway.txt"}, wantCode: 2},
 		{name: "bad flag", args: []string{"-nope"}, wantCode: 2},
@@ -73,6 +123,111 @@ func TestRun(t *testing.T) {
 			for _, w := range tc.wantOut {
 				if !strings.Contains(out.String(), w) {
 					t.Errorf("stdout lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+func TestRunRequirements(t *testing.T) {
+	const gateways = "../../testdata/gateways/"
+	dir := t.TempDir()
+	const module = "example.com/plugin"
+	goMod := func(goLine string) string {
+		return writeFile(t, dir, "go"+goLine+"/go.mod", "module "+module+"\n\ngo "+goLine+"\n\nrequire (\n\tgithub.com/go-ldap/ldap/v3 v3.4.10\n\tgolang.org/x/crypto v0.31.0 // indirect\n)\n")
+	}
+	fits := goMod("1.23")
+	tooNew := goMod("1.24")
+	list := writeFile(t, dir, "list.txt", module+"\ngithub.com/go-ldap/ldap/v3 v3.4.10\ngolang.org/x/crypto v0.31.0\ngolang.org/x/sys v0.28.0\n")
+	raised := writeFile(t, dir, "raised.txt", module+"\ngithub.com/go-ldap/ldap/v3 v3.4.13\ngolang.org/x/crypto v0.48.0\ngolang.org/x/sys v0.41.0\n")
+	otherModule := writeFile(t, dir, "other.txt", "example.com/other\ngolang.org/x/sys v0.28.0\n")
+	oldGateway := writeFile(t, dir, "gw-old/go.mod", "module github.com/TykTechnologies/tyk\n\ngo 1.22.6\n\nrequire golang.org/x/sys v0.28.0\n")
+
+	tests := []struct {
+		name     string
+		args     []string
+		stdin    string
+		wantCode int
+		wantOut  []string
+		lacksOut []string
+	}{
+		{
+			name:     "fits every release given",
+			args:     []string{"-requirements", fits, "-modules", list, "-v", gateways + "v5.3.13.txt", gateways + "v5.8.0.txt", gateways + "v5.14.0.txt"},
+			wantCode: 0,
+			wantOut: []string{
+				"depcheck: plugin module example.com/plugin (go 1.23, 3 modules from `go list -m all`) against gateway " + gateways + "v5.8.0.txt (go 1.23.4, 293 modules)",
+				"depcheck: fits: golang.org/x/sys v0.28.0 (the gateway's v0.31.0 is used)",
+				"depcheck: OK: go 1.23 is not above go 1.23.4; 2 shared modules at or below the gateway's versions, 1 only in the plugin module",
+				"depcheck: all 3 gateways OK",
+			},
+			lacksOut: []string{"note: only the modules go.mod lists"},
+		},
+		{
+			name:     "module list on stdin",
+			args:     []string{"-requirements", fits, "-modules", "-", gateways + "v5.8.15.txt"},
+			stdin:    module + "\ngolang.org/x/sys v0.28.0\n",
+			wantCode: 0,
+			wantOut:  []string{"1 modules from `go list -m all`", "depcheck: OK"},
+			lacksOut: []string{"all 1 gateways"},
+		},
+		{
+			name:     "go line too new for the Go 1.23 releases only",
+			args:     []string{"-requirements", tooNew, "-modules", list, gateways + "v5.8.0.txt", gateways + "v5.8.15.txt"},
+			wantCode: 1,
+			wantOut: []string{
+				"  go line: the plugin module's go.mod says go 1.24, the gateway's go.mod says go 1.23.4",
+				"depcheck: FAIL for 1 of 2 gateways: v5.8.0.txt\n",
+			},
+		},
+		{
+			name:     "a gateway source go.mod is named by its path",
+			args:     []string{"-requirements", fits, "-modules", list, oldGateway, gateways + "v5.8.0.txt"},
+			wantCode: 1,
+			wantOut: []string{
+				"against gateway " + oldGateway + " (go 1.22.6, 1 modules)",
+				"  go line: the plugin module's go.mod says go 1.23, the gateway's go.mod says go 1.22.6",
+				"depcheck: FAIL for 1 of 2 gateways: " + oldGateway + "\n",
+			},
+		},
+		{
+			name:     "a raised graph names each module and both versions",
+			args:     []string{"-requirements", fits, "-modules", raised, gateways + "v5.8.12.txt"},
+			wantCode: 1,
+			wantOut: []string{
+				"depcheck: FAIL: a plugin built from this module for this gateway would not build or not load (2 problem(s)):",
+				"  module golang.org/x/crypto: the plugin module selects v0.48.0, the gateway's go.mod has v0.45.0",
+				"go get golang.org/x/crypto@v0.45.0",
+				"  module golang.org/x/sys: the plugin module selects v0.41.0, the gateway's go.mod has v0.40.0",
+			},
+		},
+		{
+			name:     "go.mod alone, with a note that the graph was not checked",
+			args:     []string{"-requirements", fits, gateways + "v5.8.0.txt"},
+			wantCode: 0,
+			wantOut:  []string{"2 modules from go.mod's own requirements", "note: only the modules go.mod lists were checked, not the whole module graph"},
+		},
+		{name: "no gateway", args: []string{"-requirements", fits, "-modules", list}, wantCode: 2},
+		{name: "with -plugin", args: []string{"-requirements", fits, "-plugin", "x.so", gateways + "v5.8.0.txt"}, wantCode: 2},
+		{name: "list of another module", args: []string{"-requirements", fits, "-modules", otherModule, gateways + "v5.8.0.txt"}, wantCode: 2},
+		{name: "missing gateway file", args: []string{"-requirements", fits, filepath.Join(dir, "nope.txt")}, wantCode: 2},
+		{name: "missing go.mod", args: []string{"-requirements", filepath.Join(dir, "nope/go.mod"), gateways + "v5.8.0.txt"}, wantCode: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(tc.args, strings.NewReader(tc.stdin), &out, &errOut)
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.wantCode, out.String(), errOut.String())
+			}
+			for _, w := range tc.wantOut {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out.String())
+				}
+			}
+			for _, w := range tc.lacksOut {
+				if strings.Contains(out.String(), w) {
+					t.Errorf("stdout has %q:\n%s", w, out.String())
 				}
 			}
 		})

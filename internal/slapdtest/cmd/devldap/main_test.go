@@ -148,7 +148,7 @@ func tlsConfig(t *testing.T, caFile string) *tls.Config {
 }
 
 func TestRunOutsideRepositoryNeedsData(t *testing.T) {
-	t.Chdir(t.TempDir())
+	chdir(t, t.TempDir())
 	var out, errb syncBuffer
 	if c := run(context.Background(), nil, &out, &errb); c != 1 || !strings.Contains(errb.String(), "-data DIR") {
 		t.Fatalf("run = %d, stderr %q; want 1 and a hint about -data", c, errb.String())
