@@ -151,8 +151,8 @@ func (a *RedisAttempts) Reserve(ctx context.Context, key string) (Reservation, e
 }
 
 // LockedFor reports how long key stays locked; 0 when it is not, and on a
-// Redis error (reported to the error handler), after which Reserve fails
-// with the error anyway.
+// Redis error (reported to the error handler: a Reserve during the same
+// outage fails with that error, never as unlocked).
 func (a *RedisAttempts) LockedFor(ctx context.Context, key string) time.Duration {
 	d, err := a.LockedForErr(ctx, key)
 	a.report("locked-for", err)
