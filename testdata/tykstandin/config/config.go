@@ -1,6 +1,8 @@
 // STAND-IN for tests only, not Tyk code. Mirrors the tiny part of
-// github.com/TykTechnologies/tyk/config (config/config.go) that ctx.SetSession
-// reads: Config.HashKeys and the Global accessor.
+// github.com/TykTechnologies/tyk/config (config/config.go) that the plugin
+// contract touches: Config.HashKeys (read by ctx.SetSession), the Redis
+// settings (Storage), HttpServerOptions.XFFDepth (read by request.RealIP)
+// and the Global accessor.
 package config
 
 // Config is the gateway configuration. The real struct has hundreds of fields;
@@ -15,6 +17,11 @@ type Config struct {
 	// user.SessionState.Lifetime in the gateway.
 	ForceGlobalSessionLifetime bool  `json:"force_global_session_lifetime"`
 	GlobalSessionLifetime      int64 `json:"global_session_lifetime"`
+	// Storage is the gateway's Redis connection (see storage.go).
+	Storage StorageOptionsConf `json:"storage"`
+	// HttpServerOptions is in every release; its XFFDepth only in v5.14.0
+	// (see http_server.go).
+	HttpServerOptions HttpServerOptionsConfig `json:"http_server_options"`
 }
 
 // Global returns the running gateway's configuration. Like the real variable
