@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -251,7 +252,11 @@ func (r *Report) checkRequest(src *Source, cfg *ldapauth.Config, gate *ldapauth.
 	}
 	// The whole Gate.Check, directory round trips included; the verdict
 	// carries its reason and advice.
-	r.Steps = append(r.Steps, Step{Name: "decision", OK: status == http.StatusOK, Detail: "the gateway's answer: " + statusText(status), TookMS: millis(took)})
+	decision := Step{Name: "decision", OK: status == http.StatusOK, Detail: "the gateway's answer: " + statusText(status), TookMS: millis(took)}
+	if before, _, found := strings.Cut(opts.Username, ":"); found {
+		decision.Notes = append(decision.Notes, fmt.Sprintf("the username holds a colon: HTTP Basic cannot carry it, the gateway reads the username %q and the rest as part of the password", before))
+	}
+	r.Steps = append(r.Steps, decision)
 	r.Verdict = v
 }
 

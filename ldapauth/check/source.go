@@ -110,7 +110,10 @@ type classicDefinition struct {
 	ConfigDataDisabled      bool           `json:"config_data_disabled"`
 	UseKeyless              bool           `json:"use_keyless"`
 	CustomPluginAuthEnabled bool           `json:"custom_plugin_auth_enabled"`
-	CustomMiddleware        struct {
+	// A bundle's manifest names the driver and the functions instead.
+	CustomMiddlewareBundle         string `json:"custom_middleware_bundle"`
+	CustomMiddlewareBundleDisabled bool   `json:"custom_middleware_bundle_disabled"`
+	CustomMiddleware               struct {
 		Driver    string `json:"driver"`
 		AuthCheck struct {
 			Name string `json:"name"`
@@ -143,6 +146,9 @@ func readClassic(text []byte) (*Source, error) {
 	}
 	if !def.CustomPluginAuthEnabled {
 		src.Warnings = append(src.Warnings, "custom_plugin_auth_enabled is not true: the gateway does not use the plugin for authentication")
+	}
+	if def.CustomMiddlewareBundle != "" && !def.CustomMiddlewareBundleDisabled {
+		return src, nil
 	}
 	if def.CustomMiddleware.Driver != "goplugin" {
 		src.Warnings = append(src.Warnings, fmt.Sprintf("custom_middleware.driver is %q: it must be \"goplugin\"", def.CustomMiddleware.Driver))
@@ -197,7 +203,11 @@ type oasDefinition struct {
 			Global *struct {
 				PluginConfig *struct {
 					Driver string `json:"driver"`
-					Data   *struct {
+					// A bundle's manifest names the driver instead.
+					Bundle *struct {
+						Enabled bool `json:"enabled"`
+					} `json:"bundle"`
+					Data *struct {
 						Enabled bool           `json:"enabled"`
 						Value   map[string]any `json:"value"`
 					} `json:"data"`
@@ -251,11 +261,12 @@ func oasWiring(def *oasDefinition) []string {
 	case auth.Custom.Config.FunctionName != pluginSymbol:
 		out = append(out, fmt.Sprintf("server.authentication.custom.config.functionName is %q: the plugin's function is %q", auth.Custom.Config.FunctionName, pluginSymbol))
 	}
-	driver := ""
+	driver, bundled := "", false
 	if mw := def.Ext.Middleware; mw != nil && mw.Global != nil && mw.Global.PluginConfig != nil {
 		driver = mw.Global.PluginConfig.Driver
+		bundled = mw.Global.PluginConfig.Bundle != nil && mw.Global.PluginConfig.Bundle.Enabled
 	}
-	if driver != "goplugin" {
+	if driver != "goplugin" && !bundled {
 		out = append(out, fmt.Sprintf("middleware.global.pluginConfig.driver is %q: it must be \"goplugin\"", driver))
 	}
 	return out

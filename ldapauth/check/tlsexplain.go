@@ -5,8 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	ldap "github.com/go-ldap/ldap/v3"
@@ -90,6 +92,8 @@ func (ac *adviceContext) tlsAdvice(step *Step, s directory.Step) (string, []stri
 	switch text := err.Error(); {
 	case errors.As(err, &header) || strings.Contains(text, "does not look like a TLS handshake"):
 		return fmt.Sprintf("%s does not speak TLS on this port: for a plain LDAP port use an ldap:// URL with start_tls: true", step.Server), notes
+	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		return fmt.Sprintf("%s closed the connection during the TLS handshake: it probably does not speak TLS on this port (for a plain LDAP port use an ldap:// URL with start_tls: true)", step.Server), notes
 	case strings.Contains(text, "protocol version"):
 		return "the server and the plugin share no TLS version: the plugin accepts tls_min_version (default 1.2) or newer; upgrade the server's TLS", notes
 	}
