@@ -7,6 +7,8 @@
 // lacks are ignored by encoding/json).
 package apidef
 
+import "time"
+
 // MiddlewareDriver names the custom middleware driver.
 type MiddlewareDriver string
 
@@ -18,6 +20,9 @@ const (
 	GrpcDriver     MiddlewareDriver = "grpc"
 	GoPluginDriver MiddlewareDriver = "goplugin"
 )
+
+// ExpirationTimeFormat is the layout of a version's expires.
+const ExpirationTimeFormat = "2006-01-02 15:04"
 
 // Where a versioned API reads the version name from (VersionDefinition.Location),
 // and the version name that means the base API itself.
@@ -98,8 +103,11 @@ type VersionData struct {
 // VersionInfo describes one version. (The real struct also has paths,
 // extended_paths and header settings, omitted here.)
 type VersionInfo struct {
-	Name                string            `bson:"name" json:"name"`
-	Expires             string            `bson:"expires" json:"expires"`
+	Name    string `bson:"name" json:"name"`
+	Expires string `bson:"expires" json:"expires"`
+	// ExpiresTs is Expires parsed by the gateway when it loads the API
+	// (layout ExpirationTimeFormat); zero when it does not parse.
+	ExpiresTs           time.Time         `bson:"-" json:"-"`
 	UseExtendedPaths    bool              `bson:"use_extended_paths" json:"use_extended_paths"`
 	GlobalHeaders       map[string]string `bson:"global_headers" json:"global_headers"`
 	GlobalHeadersRemove []string          `bson:"global_headers_remove" json:"global_headers_remove"`
