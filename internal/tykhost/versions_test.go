@@ -105,10 +105,16 @@ func TestVersionRules(t *testing.T) {
 			edit: func(d *apidef.APIDefinition) { d.VersionData.DefaultVersion = "" }, acl: "v1,v2",
 			wantStatus: 403, wantBody: tykError(msgVersionNotFound)},
 		{name: "no version_data at all: no version is an error",
-			edit: func(d *apidef.APIDefinition) { d.VersionData = apidef.VersionData{}; d.VersionDefinition = apidef.VersionDefinition{} },
-			acl:  "Default", wantStatus: 403, wantBody: tykError(msgVersionNotFound)},
+			edit: func(d *apidef.APIDefinition) {
+				d.VersionData = apidef.VersionData{}
+				d.VersionDefinition = apidef.VersionDefinition{}
+			},
+			acl: "Default", wantStatus: 403, wantBody: tykError(msgVersionNotFound)},
 		{name: "not versioned: the session's version list does not matter",
-			edit: func(d *apidef.APIDefinition) { d.VersionData.NotVersioned = true; d.VersionData.Versions = map[string]apidef.VersionInfo{"Default": {}} },
+			edit: func(d *apidef.APIDefinition) {
+				d.VersionData.NotVersioned = true
+				d.VersionData.Versions = map[string]apidef.VersionInfo{"Default": {}}
+			},
 			headers: map[string]string{"X-Api-Version": "v9"}, acl: "none",
 			wantStatus: 200, wantProxied: true, wantSeenHdr: "v9", wantUpstream: "/get"},
 		{name: "not versioned with two default versions",

@@ -46,6 +46,12 @@ func AuthCheck(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "served by plugin")
 	case "serve-implicit":
 		_, _ = io.WriteString(w, "implicit 200 from plugin")
+	case "deny-after-session":
+		// A session set, then a refusal written: Tyk still applies the
+		// session's policies first.
+		setSession(w, r)
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, "denied by plugin")
 	case "nosession":
 	case "panic":
 		panic("test plugin panic")
