@@ -1,5 +1,5 @@
 // STAND-IN tests (not Tyk code): pin the stand-in session methods to the
-// real v5.8.x behaviour.
+// behaviour of v5.8.0 to v5.8.15 (and, for Lifetime, v5.3.13 and v5.14.0 too).
 package user
 
 import (
