@@ -97,7 +97,10 @@ type CustomKeyLifetime struct {
 }
 
 // CustomPluginAuthentication holds configuration for custom plugins. (The
-// inline auth sources, used by coprocess drivers only, are left out.)
+// inline auth sources header/cookie/query, extracted into classic
+// auth_configs["coprocess"], are left out: the coprocess drivers read the
+// token from them and StripAuth strips them, the Go plugin driver never reads
+// them.)
 type CustomPluginAuthentication struct {
 	// Enabled activates the custom plugin authentication mode.
 	Enabled bool `bson:"enabled" json:"enabled"` // required
