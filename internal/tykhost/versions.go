@@ -68,8 +68,9 @@ func versionExpired(info apidef.VersionInfo, now time.Time) bool {
 // versionName is APISpec.getVersionFromRequest: the version the request
 // names, read once per request from the configured location and kept in
 // the request context under ctx.VersionName, as Tyk keeps it. Reading it
-// strips it from the request when strip_versioning_data (or the deprecated
-// strip_path) says so, so later middleware and the plugin no longer see it.
+// strips it from the request when strip_versioning_data says so (for the URL
+// location the deprecated strip_path too), so later middleware and the
+// plugin no longer see it.
 // A not-versioned API without the newer versioning names no version and
 // caches nothing.
 func (s *apiSpec) versionName(r *http.Request) string {
