@@ -103,7 +103,9 @@ func setSession(r *http.Request, gate *ldapauth.Gate, res ldapauth.Result) {
 	s.Alias = grant.Identity.Username
 	s.OrgID = api.OrgID
 	s.MetaData = grant.CopyMetaData()
-	s.SessionLifetime = int64(gate.Config().SessionLifetime / time.Second)
+	lifetime := gate.Config().SessionLifetime
+	s.SessionLifetime = int64(lifetime / time.Second)
+	s.Expires = sessionExpiry(time.Now(), lifetime)
 	if len(grant.Policies) > 0 {
 		s.ApplyPolicies = append([]string(nil), grant.Policies...)
 	}
@@ -113,4 +115,20 @@ func setSession(r *http.Request, gate *ldapauth.Gate, res ldapauth.Result) {
 		api.ID: {APIID: api.ID, APIName: api.Name, Versions: api.Versions},
 	}
 	ctx.SetSession(r, s, res.Persist)
+}
+
+// sessionExpiry is the session's Expires: session_lifetime from now, rounded
+// up to the whole second Tyk stores. A gateway that respects key expiration
+// (session_lifetime_respects_key_expiration) takes the Redis lifetime from
+// Expires and would keep a session without one forever. Tyk refuses a
+// session once its Expires has passed, which never happens to an active
+// user: every request builds a new session with a fresh Expires, and the
+// copy in Redis is the one of the last write. Rounding up keeps even a 1s
+// lifetime from ending before the request that set it is through.
+func sessionExpiry(now time.Time, lifetime time.Duration) int64 {
+	end := now.Add(lifetime)
+	if end.Nanosecond() > 0 {
+		return end.Unix() + 1
+	}
+	return end.Unix()
 }

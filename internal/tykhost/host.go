@@ -45,7 +45,12 @@ type routeTable struct {
 // host created decides what ctx.SetSession sees.
 func New(opts Options) *Host {
 	opts = opts.withDefaults()
-	cfg := config.Config{HashKeys: opts.HashKeys}
+	cfg := config.Config{
+		HashKeys:                             opts.HashKeys,
+		GlobalSessionLifetime:                opts.GlobalSessionLifetime,
+		ForceGlobalSessionLifetime:           opts.ForceGlobalSessionLifetime,
+		SessionLifetimeRespectsKeyExpiration: opts.SessionLifetimeRespectsKeyExpiration,
+	}
 	config.Global = func() config.Config { return cfg }
 	h := &Host{
 		opts:     opts,

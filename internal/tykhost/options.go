@@ -30,6 +30,15 @@ type Options struct {
 	// HashKeys is the gateway's hash_keys. The host publishes it through
 	// config.Global, which ctx.SetSession reads.
 	HashKeys bool
+	// GlobalSessionLifetime, ForceGlobalSessionLifetime and
+	// SessionLifetimeRespectsKeyExpiration are the tyk.conf settings
+	// global_session_lifetime, force_global_session_lifetime and
+	// session_lifetime_respects_key_expiration. They decide, with the API's
+	// own settings, the Redis lifetime of every session the host writes
+	// (see sessionLifetime), and are published through config.Global too.
+	GlobalSessionLifetime                int64
+	ForceGlobalSessionLifetime           bool
+	SessionLifetimeRespectsKeyExpiration bool
 	// GatewayVersion is the gateway version used to look for
 	// name_vX.Y.Z_GOOS_GOARCH.so before the configured path.
 	GatewayVersion string

@@ -1,8 +1,11 @@
 // STAND-IN for tests only, not Tyk code. Mirrors the x-tyk-api-gateway types
-// of github.com/TykTechnologies/tyk/apidef/oas (x_tyk_gateway.go, info.go,
-// server.go, authentication.go, upstream.go, middleware.go) on the path a
-// custom Go auth plugin reads. Names, pointer-ness and JSON tags are the real
-// ones (identical in v5.8.x and v5.14.0); fields off that path are left out.
+// of github.com/TykTechnologies/tyk/apidef/oas (root.go, server.go,
+// authentication.go, upstream.go, middleware.go, time.go) on the path a custom
+// Go auth plugin and the gateway's session handling read. Names,
+// pointer-ness and JSON tags are the real ones, checked at tags v5.3.13,
+// v5.8.0, v5.8.12, v5.8.15 and v5.14.0 (the same in all of them, except
+// Authentication.CustomKeyLifetime, which v5.3.13 lacks); fields off that
+// path are left out.
 package oas
 
 import "github.com/TykTechnologies/tyk/apidef"
@@ -73,10 +76,31 @@ type Authentication struct {
 	// Custom contains the configurations related to Custom authentication mode
 	// (classic: custom_plugin_auth_enabled and custom_middleware.auth_check).
 	Custom *CustomPluginAuthentication `bson:"custom,omitempty" json:"custom,omitempty"`
+	// CustomKeyLifetime is the API's session lifetime (classic:
+	// session_lifetime and session_lifetime_respects_key_expiration).
+	// Present from v5.8.0; v5.3.13 has no such field.
+	CustomKeyLifetime *CustomKeyLifetime `bson:"customKeyLifetime,omitempty" json:"customKeyLifetime,omitempty"`
+}
+
+// CustomKeyLifetime is how long the gateway keeps the sessions of this API
+// in Redis. The gateway extracts it into the classic fields: Enabled false
+// gives session_lifetime 0, else Value in whole seconds; RespectValidity is
+// session_lifetime_respects_key_expiration.
+type CustomKeyLifetime struct {
+	// Enabled turns the API's own lifetime on.
+	Enabled bool `bson:"enabled,omitempty" json:"enabled,omitempty"`
+	// Value is the lifetime, written like "1h" or "90s".
+	Value ReadableDuration `bson:"value" json:"value"`
+	// RespectValidity keeps a session until its own expiry when that is
+	// later than the lifetime.
+	RespectValidity bool `bson:"respectValidity,omitempty" json:"respectValidity,omitempty"`
 }
 
 // CustomPluginAuthentication holds configuration for custom plugins. (The
-// inline auth sources, used by coprocess drivers only, are left out.)
+// inline auth sources header/cookie/query, extracted into classic
+// auth_configs["coprocess"], are left out: the coprocess drivers read the
+// token from them and StripAuth strips them, the Go plugin driver never reads
+// them.)
 type CustomPluginAuthentication struct {
 	// Enabled activates the custom plugin authentication mode.
 	Enabled bool `bson:"enabled" json:"enabled"` // required
