@@ -25,12 +25,15 @@ func TestBindNameFormsOverTLS(t *testing.T) {
 	}
 }
 
-// Which spellings of a user name AD accepts for a simple bind, beyond the
-// three documented forms (see README, "Facts measured").
+// Which spellings of a user name Samba accepts for a simple bind, beyond
+// the three documented forms (see README, "Facts measured"). The refused
+// spellings name no account, so they count against none.
 func TestBindNameVariants(t *testing.T) {
 	dc := Shared(t)
 	alice := sampleUser(t, KeyAlice)
 	jdoe := sampleUser(t, KeyJDoe)
+	resetLockout(t, dc, alice.SAMAccountName)
+	resetLockout(t, dc, jdoe.SAMAccountName)
 	tests := []struct {
 		name, bindName, password string
 		ok                       bool
@@ -44,14 +47,21 @@ func TestBindNameVariants(t *testing.T) {
 		{"bare sAMAccountName", "alice", alice.Password, false},
 		{"dnsdomain\\user", DNSDomain + `\alice`, alice.Password, false},
 	}
+	defer func() {
+		for _, u := range []SampleUser{alice, jdoe} {
+			if n := badPwdCount(t, dc, u.SAMAccountName); n != 0 {
+				t.Errorf("%s: badPwdCount %d after refused spellings, want 0", u.SAMAccountName, n)
+			}
+		}
+	}()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			err := bind(t, dc, ldaps, tc.bindName, tc.password)
 			if tc.ok && err != nil {
 				t.Fatalf("bind %q: %v, want success", tc.bindName, err)
 			}
-			if !tc.ok && resultCode(err) != ldap.LDAPResultInvalidCredentials {
-				t.Fatalf("bind %q: %v, want 49", tc.bindName, err)
+			if !tc.ok && Diagnostic(err) != "52e" {
+				t.Fatalf("bind %q: %v, want 49 data 52e", tc.bindName, err)
 			}
 		})
 	}
@@ -78,6 +88,7 @@ func TestPlainSimpleBindRefused(t *testing.T) {
 func TestBindFailureDiagnostics(t *testing.T) {
 	dc := Shared(t)
 	alice := sampleUser(t, KeyAlice)
+	resetLockout(t, dc, alice.SAMAccountName) // three wrong passwords below
 	tests := []struct {
 		name     string
 		user     SampleUser
@@ -109,35 +120,41 @@ func TestBindFailureDiagnostics(t *testing.T) {
 	}
 }
 
-// A simple bind with a DN and an empty password ("unauthenticated", RFC
-// 4513) is refused by Samba like a wrong password; Windows AD is reported
-// to accept it as anonymous. An empty name and password is anonymous and
-// succeeds on both. Either way, a client must refuse empty passwords
-// itself (go-ldap's Bind does, client-side).
+// A simple bind with a name and an empty password ("unauthenticated",
+// RFC 4513) is refused by Samba like a wrong password, and it counts as
+// one in badPwdCount (five lock the account); Windows AD is reported to
+// accept it as anonymous instead. An empty name and password is anonymous
+// and succeeds. Either way a client must refuse empty passwords itself
+// (go-ldap's Bind does, before sending anything).
 func TestEmptyPasswordBinds(t *testing.T) {
 	dc := Shared(t)
-	alice := sampleUser(t, KeyAlice)
+	u, dn := newUser(t, dc, NewUser{})
 	tests := []struct {
 		name     string
 		bindName string
 		code     int
 		data     string
+		bad      int // badPwdCount afterwards
 	}{
-		{"unauthenticated with a DN", alice.DN, ldap.LDAPResultInvalidCredentials, "52e"},
-		{"unauthenticated with a UPN", alice.UPN, ldap.LDAPResultInvalidCredentials, "52e"},
-		{"anonymous", "", ldap.LDAPResultSuccess, ""},
+		{"unauthenticated with the DN", dn, ldap.LDAPResultInvalidCredentials, "52e", 1},
+		{"unauthenticated with the UPN", u.SAMAccountName + "@" + DNSDomain, ldap.LDAPResultInvalidCredentials, "52e", 2},
+		{"anonymous", "", ldap.LDAPResultSuccess, "", 2},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := dial(t, dc, ldaps)
-			err := c.UnauthenticatedBind(tc.bindName)
-			if resultCode(err) != tc.code || Diagnostic(err) != tc.data {
-				t.Fatalf("unauthenticated bind %q: %v, want result %d data %q", tc.bindName, err, tc.code, tc.data)
-			}
-		})
+		c := dial(t, dc, ldaps)
+		err := c.UnauthenticatedBind(tc.bindName)
+		if resultCode(err) != tc.code || Diagnostic(err) != tc.data {
+			t.Fatalf("%s: %v, want result %d data %q", tc.name, err, tc.code, tc.data)
+		}
+		if got := badPwdCount(t, dc, u.SAMAccountName); got != tc.bad {
+			t.Fatalf("%s: badPwdCount %d, want %d", tc.name, got, tc.bad)
+		}
 	}
 	c := dial(t, dc, ldaps)
-	if err := c.Bind(alice.DN, ""); resultCode(err) != ldap.ErrorEmptyPassword {
+	if err := c.Bind(dn, ""); resultCode(err) != ldap.ErrorEmptyPassword {
 		t.Fatalf("Bind with empty password: %v, want go-ldap's client-side refusal", err)
+	}
+	if got := badPwdCount(t, dc, u.SAMAccountName); got != 2 {
+		t.Fatalf("go-ldap's refused Bind reached the DC: badPwdCount %d", got)
 	}
 }

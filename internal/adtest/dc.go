@@ -148,25 +148,6 @@ func portsFree() error {
 	return nil
 }
 
-// ownerFile records which process a DC directory belongs to.
-const ownerFile = "owner.pid"
-
-// reclaimStaleDirs removes the directories of DCs whose process died
-// without Stop (killed test binaries). Called with the machine lock held,
-// so no other DC is running; a live owner's directory is kept (KeepDir).
-func reclaimStaleDirs(stateDir string) {
-	dirs, _ := filepath.Glob(filepath.Join(stateDir, "dc-*"))
-	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, ownerFile))
-		if err == nil {
-			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid != os.Getpid() && testproc.Alive(pid) {
-				continue
-			}
-		}
-		_ = os.RemoveAll(d)
-	}
-}
-
 // prepare fills a new directory with a domain (copied from the template or
 // provisioned) and fresh TLS material.
 func (dc *DC) prepare() error {
