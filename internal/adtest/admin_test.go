@@ -81,19 +81,38 @@ func TestAddUser(t *testing.T) {
 	}
 }
 
-// Samba refuses a second account whose UPN prefix is another account's
-// sAMAccountName (AD's implicit UPN would make the name ambiguous).
-func TestUPNPrefixClashRefused(t *testing.T) {
+// Samba refuses a UPN that is in use, and one whose prefix is another
+// account's sAMAccountName (the implicit UPN jdoe@corp.example.org already
+// names jdoe, whose real UPN is john.doe@...). Real AD may accept the
+// second.
+func TestUPNClashRefused(t *testing.T) {
 	dc := Shared(t)
-	_, err := dc.AddUser(NewUser{SAMAccountName: "clash", UPN: "alice@" + DNSDomain, Password: "Clash-Pass-1"})
-	if err == nil {
-		if dn, derr := dc.UserDN("clash"); derr == nil {
-			_ = dc.DeleteEntry(dn)
-		}
-		t.Fatal("a UPN equal to alice's was accepted")
+	tests := []struct {
+		name, upn string
+		code      int
+		message   string
+	}{
+		{"UPN in use", "alice@" + DNSDomain, ldap.LDAPResultConstraintViolation,
+			"0000202F: samldb: userPrincipalName 'alice@corp.example.org' is already in use"},
+		{"prefix is another sAMAccountName", "jdoe@" + DNSDomain, ldap.LDAPResultEntryAlreadyExists,
+			"00002071: samldb: sAMAccountName 'jdoe' is already in use (implied by userPrincipalName)"},
 	}
-	if _, err := dc.UserDN("clash"); !errors.Is(err, ErrNoSuchUser) {
-		t.Fatalf("UserDN after the refused add: %v, want ErrNoSuchUser", err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := dc.AddUser(NewUser{SAMAccountName: "clash", UPN: tc.upn, Password: "Clash-Pass-1"})
+			if err == nil {
+				if dn, derr := dc.UserDN("clash"); derr == nil {
+					_ = dc.DeleteEntry(dn)
+				}
+				t.Fatalf("UPN %s was accepted", tc.upn)
+			}
+			if resultCode(err) != tc.code || !strings.Contains(err.Error(), tc.message) {
+				t.Fatalf("add: %v, want result %d %q", err, tc.code, tc.message)
+			}
+			if _, err := dc.UserDN("clash"); !errors.Is(err, ErrNoSuchUser) {
+				t.Fatalf("UserDN after the refused add: %v, want ErrNoSuchUser", err)
+			}
+		})
 	}
 }
 

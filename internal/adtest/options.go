@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// Default locations of the Debian packages samba-ad-dc (samba),
-// samba-common-bin (samba-tool, pulled in by samba-ad-provision) and
-// ldb-tools (ldbmodify).
+// Default locations in Debian: samba is in package samba (a dependency of
+// samba-ad-dc), samba-tool in samba-common-bin (a dependency of samba),
+// ldbmodify in ldb-tools. samba-ad-provision holds the provisioning data
+// samba-tool reads.
 const (
 	DefaultSambaPath     = "/usr/sbin/samba"
 	DefaultSambaToolPath = "/usr/bin/samba-tool"

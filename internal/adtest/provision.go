@@ -71,7 +71,9 @@ func provision(opts Options, dir, adminPassword string) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, opts.SambaToolPath, provisionArgs(dir, adminPassword)...)
 	if out, err := runQuiet(cmd); err != nil {
-		return fmt.Errorf("adtest: samba-tool domain provision: %v\n%s", err, redact(out, adminPassword))
+		// samba-tool runs without samba-ad-provision's data files, then
+		// fails here: repeat the hint.
+		return fmt.Errorf("adtest: samba-tool domain provision: %v (%s)\n%s", err, InstallHint, redact(out, adminPassword))
 	}
 	if err := ldbModify(opts, dir, policyLDIF()+sampleLDIF()); err != nil {
 		return err
