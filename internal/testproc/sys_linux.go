@@ -20,8 +20,11 @@ func withParentDeathSignal(attr *syscall.SysProcAttr) *syscall.SysProcAttr {
 	return attr
 }
 
-// SysProcAttr is the attribute set for helper commands run with exec.Cmd.Run
-// (which needs no locked thread: Run returns only after the child exits).
+// SysProcAttr is the attribute set for short helper commands run with
+// exec.Cmd.Run (ldapmodify, samba-tool). They are forked from an unlocked
+// thread; Go retires an OS thread only when a goroutine locked to it exits,
+// so Pdeathsig firing early is not a practical risk for a command that ends
+// within its caller's call. Long-lived servers use Start.
 func SysProcAttr() *syscall.SysProcAttr { return withParentDeathSignal(nil) }
 
 // State returns the state letter of /proc/PID/stat ('T' = stopped, 'Z' =
