@@ -12,7 +12,7 @@ DIST_DIR=${DIST_DIR:-$ROOT/dist}
 
 usage() {
 	cat <<EOF
-Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAME [flags]|test|bench|demo|help]
+Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAME [flags]|test|bench|demo|workspace|help]
 
   plugin (default)  Build ${PLUGIN_NAME}_<version>_linux_amd64.so into dist/ for one Tyk gateway
                     version, then check it against that gateway (every shared module, the Go
@@ -44,6 +44,8 @@ Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAM
                     as a ratio of its baseline measured in the same run.
   demo              Run the plugin on localhost against the sample LDAP directory, through the
                     contract host (no Docker, no Tyk needed), and show 200, 401 and 503.
+  workspace         Write go.work at the repository root over the module and the stand-in Tyk
+                    packages, so go build ./..., go vet ./... and gopls work from the root.
 
 Where the gateway comes from (plugin and bundle):
   default           Docker: the official image tykio/tyk-plugin-compiler:\$TYK_VERSION, through
@@ -182,7 +184,7 @@ docker_ready() {
 # (package:command) that are installed when possible and skipped otherwise.
 ensure_packages() {
 	local required=() optional=()
-	missing_packages slapd:slapd ldap-utils:ldapsearch curl:curl
+	missing_packages slapd:slapd ldap-utils:ldapsearch redis-server:redis-server curl:curl
 	required=("${MISSING[@]+"${MISSING[@]}"}")
 	missing_packages "$@"
 	optional=("${MISSING[@]+"${MISSING[@]}"}")
@@ -619,6 +621,38 @@ run_fuzz() {
 	go test -run="^${name}\$" -count=1 "${flags[@]}" "$pkg"
 }
 
+# plain_packages prints every package whose code and tests build from the
+# plain module (GOWORK=off): everything that imports no Tyk package, directly
+# or through its tests.
+plain_packages() {
+	list_packages | awk -F'|' '$2 == "" && !($1 in bad) { ok[$1] = 1 } $2 != "" { bad[$1] = 1; delete ok[$1] } END { for (p in ok) print p }' | sort
+}
+
+# needs_workspace prints the packages that need the gateway's packages
+# (the stand-in in tests, the real gateway in a build).
+needs_workspace() {
+	list_packages | awk -F'|' '$2 != "" { print $1 }' | sort -u
+}
+
+# list_packages prints "package|error" for every package and test variant
+# of the plain module, test variants folded onto their package.
+list_packages() {
+	(cd "$ROOT" && GOWORK=off GOFLAGS='' go list -e -test -f '{{.ImportPath}}|{{if or .Error .DepsErrors}}needs-tyk{{end}}' ./...) |
+		sed -E 's/ \[[^]]*\]//; s/\.test\|/|/; s/_test\|/|/'
+}
+
+# mode_workspace writes go.work at the repository root (git-ignored) over
+# the module and the stand-in Tyk packages, so go build, go vet, go test
+# and gopls work from the root as the tests see the code.
+mode_workspace() {
+	cd "$ROOT"
+	have go || die "go not found"
+	rm -f go.work go.work.sum
+	GOWORK=off go work init . ./testdata/tykstandin
+	say "wrote ${ROOT}/go.work (module + testdata/tykstandin); now go build ./..., go vet -tags=goplugin ./... and gopls work from the root"
+	say "remove it (rm go.work go.work.sum) to work on the plain module: GOWORK=off does the same for one command"
+}
+
 mode_test() {
 	local fuzztime=${FUZZTIME:-5s} benchtime=${BENCHTIME:-200x}
 	local flags=(-trimpath -tags=goplugin)
@@ -629,8 +663,14 @@ mode_test() {
 	export GOFLAGS=''
 	ensure_packages jq:jq shellcheck:shellcheck docker-compose:docker-compose
 
-	header "[1/7] go vet -tags=goplugin ./..."
+	header "[1/7] go vet -tags=goplugin ./... (workspace), and go vet without it on every package that needs no gateway"
 	go vet -tags=goplugin ./...
+	local plain
+	plain=$(plain_packages)
+	[[ -n $plain ]] || die "no package builds without the gateway source: plain_packages is broken"
+	# shellcheck disable=SC2086 # one package per word
+	GOWORK=off go vet $plain
+	say "GOWORK=off go vet: $(wc -w <<<"$plain") packages clean; these need the workspace: $(needs_workspace | tr '\n' ' ')"
 
 	header "[2/7] go test -race ${flags[*]} -count=1 ./..."
 	go test -race "${flags[@]}" -count=1 -timeout 12m ./...
@@ -737,6 +777,7 @@ main() {
 		;;
 	test) mode_test ;;
 	bench) mode_bench ;;
+	workspace) mode_workspace ;;
 	demo)
 		ensure_packages
 		exec bash "$ROOT/testdata/demo/run.sh"

@@ -150,7 +150,7 @@ func TestGateFloodStaysBounded(t *testing.T) {
 // connection or meaningful memory is left behind.
 func TestReloadsLeakNothing(t *testing.T) {
 	srv := slapdtest.StartT(t)
-	reg := NewRegistry(nil)
+	reg := NewRegistry(RegistryOptions{})
 	defer reg.Close()
 	configs := []map[string]any{directConfig(srv, nil), directConfig(srv, map[string]any{"realm": "Other"})}
 	use := func(i int) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/secret"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/state"
 )
 
 // configKeys lists every key config_data may hold. Anything else is refused.
@@ -37,8 +38,9 @@ var configKeys = []string{
 	"group_source", "group_base_dn", "group_filter", "group_name_attribute",
 	"nested_groups", "required_groups", "allowed_users", "group_policies",
 	"groups_header", "attribute_headers", "metadata_attributes",
-	// Brute-force protection.
-	"max_failures", "failure_window",
+	// Brute-force protection, the fleet, the audit trail.
+	"max_failures", "failure_window", "max_failures_per_client", "client_failure_window",
+	"shared_state", "redis_url", "redis_timeout", "audit_log",
 }
 
 // ConfigKeys returns every configuration key the plugin understands.
@@ -106,6 +108,23 @@ type Config struct {
 	// directory; 0 disables it.
 	MaxFailures   int
 	FailureWindow time.Duration
+	// MaxFailuresPerClient wrong passwords from one client address, across
+	// all usernames, within ClientFailureWindow make that client's further
+	// attempts answer 429 (password spraying); 0 disables it.
+	MaxFailuresPerClient int
+	ClientFailureWindow  time.Duration
+
+	// SharedState is where failure counts live: SharedLocal (this gateway
+	// process) or SharedRedis (the Redis every gateway node shares).
+	SharedState string
+	// Redis, when set (redis_url), is used instead of the gateway's own
+	// Redis settings.
+	Redis *state.RedisOptions
+	// RedisTimeout bounds every call to Redis.
+	RedisTimeout time.Duration
+
+	// AuditLog writes one info line per denied request and per lock.
+	AuditLog bool
 
 	// Fingerprint identifies this configuration: equal config_data and equal
 	// resolved secrets and CA files, equal fingerprint.
@@ -135,15 +154,55 @@ func ParseConfig(raw map[string]any) (*Config, error) {
 	c.parseGateway(d)
 	c.parseCache(d)
 	c.parseGroups(d)
-	c.MaxFailures = d.integer("max_failures", 0, 0, 1000)
-	c.FailureWindow = d.duration("failure_window", 15*time.Minute, time.Second, maxConfigDuration)
+	c.parseProtection(d)
 	if err := d.err(); err != nil {
 		return nil, err
 	}
 	// An unknown user costs the same round trips as a wrong password.
 	c.Directory.EqualizeTiming = true
-	c.Fingerprint = fingerprint(raw, files, c.Directory.BindPassword, c.SessionKeySecret)
+	secrets := []secret.Value{c.Directory.BindPassword, c.SessionKeySecret}
+	if c.Redis != nil {
+		secrets = append(secrets, c.Redis.Password)
+	}
+	c.Fingerprint = fingerprint(raw, files, secrets...)
 	return c, nil
+}
+
+// Where failure counts live.
+const (
+	SharedLocal = "local"
+	SharedRedis = "redis"
+)
+
+func (c *Config) parseProtection(d *decoder) {
+	c.MaxFailures = d.integer("max_failures", 0, 0, 1000)
+	c.FailureWindow = d.duration("failure_window", 15*time.Minute, time.Second, maxConfigDuration)
+	c.MaxFailuresPerClient = d.integer("max_failures_per_client", 0, 0, 1_000_000)
+	c.ClientFailureWindow = d.duration("client_failure_window", 15*time.Minute, time.Second, maxConfigDuration)
+	c.AuditLog = d.boolean("audit_log", true)
+	c.RedisTimeout = d.duration("redis_timeout", 250*time.Millisecond, time.Millisecond, 10*time.Second)
+	switch c.SharedState = d.str("shared_state", SharedLocal); c.SharedState {
+	case SharedLocal:
+		if _, given := d.lookup("redis_url"); given {
+			d.fail("redis_url", "is only used with shared_state \"redis\"")
+		}
+	case SharedRedis:
+		if c.SessionKeySecret == "" && !d.failed("session_key_secret") {
+			d.fail("session_key_secret", "is required with shared_state \"redis\": every node must derive the same keys (set the same value on all of them)")
+		}
+		if _, given := d.lookup("redis_url"); given {
+			if url := d.secret("redis_url"); url != "" {
+				o, err := state.ParseRedisURL(url.Reveal())
+				if err != nil {
+					d.fail("redis_url", "%v", err)
+				} else {
+					c.Redis = &o
+				}
+			}
+		}
+	default:
+		d.fail("shared_state", "must be \"local\" or \"redis\", got %q", c.SharedState)
+	}
 }
 
 func (c *Config) parseConnection(d *decoder, files *fileHashes) {

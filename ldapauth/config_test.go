@@ -8,8 +8,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,9 +183,9 @@ func TestParseConfigReportsEveryProblemAtOnce(t *testing.T) {
 func TestConfigErrorsNeverQuoteSecrets(t *testing.T) {
 	const secret = "s3cr3t-bind-password-value"
 	_, err := ParseConfig(minimal(map[string]any{
-		"bind_password": secret,                // without bind_dn: an error about this key
+		"bind_password": secret,        // without bind_dn: an error about this key
 		"realm":         []any{secret}, // wrong type
-		"tls_ca_pem":    secret,                // not a PEM
+		"tls_ca_pem":    secret,        // not a PEM
 		"bind_dn":       nil,
 	}))
 	if err == nil {

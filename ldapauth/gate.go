@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -47,8 +49,12 @@ type Gate struct {
 	dir      Authenticator
 	cache    *state.Cache[*Grant]
 	flights  state.Flight[decision]
-	attempts state.Attempts // nil when max_failures is 0
-	release  func()         // gives attempts back to whoever shares them
+	accounts state.Attempts             // password attempts per account
+	clients  state.Attempts             // per client address; nil when max_failures_per_client is 0
+	clientIP func(*http.Request) string // the gateway's client-address rule
+	audit    *slog.Logger               // nil when audit_log is off
+	locks    *gocache.Cache             // locks this gate saw, to log when they end
+	release  func()                     // gives shared resources back
 	rules    accessRules
 	policies policyMapper
 	keys     sessionKeys
@@ -88,14 +94,24 @@ type Result struct {
 type GateOptions struct {
 	// Logger receives the gate's lines; they carry api_id and api_name.
 	Logger *slog.Logger
-	// Attempts bounds password attempts; nil makes a private in-process
-	// counter from the configuration's max_failures and failure_window.
-	Attempts state.Attempts
-	// Release is called when the gate closes, to give Attempts back.
+	// Accounts bounds password attempts per account; nil makes a private
+	// in-process counter from max_failures and failure_window.
+	Accounts state.Attempts
+	// Clients bounds wrong passwords per client address; nil makes a
+	// private in-process counter when max_failures_per_client is set.
+	Clients state.Attempts
+	// ClientIP tells a request's client address; nil uses the host of
+	// RemoteAddr.
+	ClientIP func(*http.Request) string
+	// Release is called when the gate closes, to give shared resources back.
 	Release func()
 	// Directory replaces the LDAP client (tests inject failures with it).
 	Directory Authenticator
 }
+
+// unlimited is the attempt bound with max_failures 0: attempts are not
+// limited, but a lock the directory reports is still honoured.
+const unlimited = 1 << 30
 
 // NewGate builds the gate for one API. It does no network I/O.
 func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
@@ -129,12 +145,20 @@ func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
 		MaxEntries: cfg.CacheMaxEntries, Salt: cfg.Fingerprint[:], Logger: log,
 	})
 	g.scratch.New = func() any { return &scratch{hasher: g.cache.Hasher()} }
-	if cfg.MaxFailures > 0 {
-		g.attempts = opts.Attempts
-		if g.attempts == nil {
-			g.attempts = state.NewLocalAttempts(state.Limits{Max: cfg.MaxFailures, Window: cfg.FailureWindow}, 0)
-		}
+	g.accounts, g.clients, g.clientIP = opts.Accounts, opts.Clients, opts.ClientIP
+	if g.accounts == nil {
+		g.accounts = state.NewLocalAttempts(accountLimits(cfg), 0)
 	}
+	if g.clients == nil && cfg.MaxFailuresPerClient > 0 {
+		g.clients = state.NewLocalAttempts(clientLimits(cfg), 0)
+	}
+	if g.clientIP == nil {
+		g.clientIP = remoteHost
+	}
+	if cfg.AuditLog {
+		g.audit = log.With("audit", true)
+	}
+	g.locks = gocache.New(gocache.NoExpiration, 0)
 	secret := []byte(cfg.SessionKeySecret.Reveal())
 	if len(secret) == 0 {
 		// Without a configured secret the session IDs are still unguessable,
@@ -147,6 +171,27 @@ func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
 	g.keys = sessionKeys{secret: secret, apiID: api.ID}
 	g.identity = identityHeaderNames(cfg)
 	return g, nil
+}
+
+func accountLimits(cfg *Config) state.Limits {
+	if cfg.MaxFailures == 0 {
+		return state.Limits{Max: unlimited, Window: cfg.FailureWindow}
+	}
+	return state.Limits{Max: cfg.MaxFailures, Window: cfg.FailureWindow}
+}
+
+func clientLimits(cfg *Config) state.Limits {
+	return state.Limits{Max: cfg.MaxFailuresPerClient, Window: cfg.ClientFailureWindow}
+}
+
+// remoteHost is the client address without the gateway's forwarding
+// rules: the host part of RemoteAddr.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // identityHeaderNames lists the headers the plugin sets upstream. The
@@ -200,43 +245,76 @@ func (g *Gate) Check(r *http.Request) Result {
 
 	user, pass, err := BasicFromRequest(r, &s.creds)
 	if err != nil {
-		g.logDecision(r.Context(), "", OutcomeUnauthorized, "none", 0, err.Error())
-		return Result{Outcome: OutcomeUnauthorized, credErr: err}
+		res := Result{Outcome: OutcomeUnauthorized, credErr: err}
+		g.conclude(r, "", res, "none", 0, err.(*CredentialsError).Reason)
+		return res
 	}
 	s.hasher.Sum(user, pass, &s.mac)
 	now := time.Now()
 	if grant, ok := g.cache.Fresh(&s.mac, now); ok {
-		g.logDecision(r.Context(), grant.Identity.Username, grantOutcome(grant), "hit", 0, "")
-		return g.granted(grant, now)
+		res := g.granted(grant, now)
+		g.conclude(r, grant.Identity.Username, res, "hit", 0, "")
+		return res
 	}
 	if g.cache.Rejected(&s.mac) {
-		g.logDecision(r.Context(), string(user), OutcomeUnauthorized, "negative-hit", 0, "recently rejected credentials")
-		return Result{Outcome: OutcomeUnauthorized}
+		res := Result{Outcome: OutcomeUnauthorized}
+		g.conclude(r, string(user), res, "negative-hit", 0, "recently rejected credentials")
+		return res
 	}
 
 	// Cache miss: from here on allocations are fine, the directory round
 	// trip dominates.
 	username, password, mac := string(user), string(pass), s.mac
+	client := g.clientIP(r)
+	if g.clients != nil {
+		if left := g.clients.LockedFor(r.Context(), clientKey(client)); left > 0 {
+			res := Result{Outcome: OutcomeThrottled, RetryAfter: left}
+			g.conclude(r, username, res, "miss", 0, "max_failures_per_client reached for this client")
+			return res
+		}
+	}
 	d, shared, err := g.flights.Do(r.Context(), string(mac[:]), func() decision {
-		return g.decide(username, password, mac)
+		return g.decide(username, password, mac, client)
 	})
 	if err != nil {
 		outcome := OutcomeUnavailable
 		if errors.Is(err, state.ErrAbandoned) {
 			outcome = OutcomeMisconfigured
 		}
-		g.logDecision(r.Context(), username, outcome, "merged", 0, err.Error())
-		return Result{Outcome: outcome}
+		res := Result{Outcome: outcome}
+		g.conclude(r, username, res, "merged", 0, err.Error())
+		return res
 	}
 	cacheState := "miss"
 	if shared {
 		cacheState = "merged"
 	}
-	g.logDecision(r.Context(), d.username, d.outcome, cacheState, d.ldap, d.reason)
+	res := Result{Outcome: d.outcome, RetryAfter: d.retryAfter}
 	if d.outcome == OutcomeGranted || d.outcome == OutcomeForbidden {
-		return g.granted(d.grant, time.Now())
+		res = g.granted(d.grant, time.Now())
 	}
-	return Result{Outcome: d.outcome, RetryAfter: d.retryAfter}
+	g.conclude(r, d.username, res, cacheState, d.ldap, d.reason)
+	return res
+}
+
+// conclude logs a decision: a debug line for every request, and an audit
+// line for every denial.
+func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState string, ldapTime time.Duration, reason string) {
+	ctx := r.Context()
+	if g.log.Enabled(ctx, slog.LevelDebug) {
+		g.log.LogAttrs(ctx, slog.LevelDebug, "decision",
+			slog.String("user", truncate(user)), slog.String("outcome", res.Outcome.String()), slog.String("cache", cacheState),
+			slog.Float64("ldap_ms", float64(ldapTime.Microseconds())/1000), slog.String("reason", reason))
+	}
+	if g.audit == nil || res.Outcome == OutcomeGranted {
+		return
+	}
+	if reason == "" && res.Outcome == OutcomeForbidden {
+		reason = "not in allowed_users or required_groups"
+	}
+	g.audit.LogAttrs(ctx, slog.LevelInfo, "request denied",
+		slog.String("event", "denied"), slog.String("user", truncate(user)), slog.String("client_ip", g.clientIP(r)),
+		slog.String("outcome", res.Outcome.String()), slog.Int("status", res.Outcome.Status()), slog.String("reason", reason))
 }
 
 func grantOutcome(gr *Grant) Outcome {
@@ -270,13 +348,9 @@ const busyRetryAfter = time.Second
 // decide asks the directory. It runs once per set of concurrent identical
 // requests; its context is not the request's, because its answer serves
 // every waiting request, and the directory bounds it by its timeouts.
-func (g *Gate) decide(username, password string, mac state.MAC) decision {
+func (g *Gate) decide(username, password string, mac state.MAC, client string) decision {
 	start := time.Now()
-	var guard directory.BindGuard
-	if g.attempts != nil {
-		guard = g.guard
-	}
-	id, err := g.dir.Authenticate(context.Background(), username, password, guard)
+	id, err := g.dir.Authenticate(context.Background(), username, password, g.guardFor(client))
 	d := decision{username: username, ldap: time.Since(start)}
 	if err == nil {
 		grant := g.newGrant(id)
@@ -296,12 +370,21 @@ func (g *Gate) decide(username, password string, mac state.MAC) decision {
 	switch directory.KindOf(err) {
 	case directory.KindInvalidCredentials:
 		d.outcome = OutcomeUnauthorized
+		d.reason = "invalid credentials"
+		if de.AccountState != "" {
+			d.reason += ": " + de.AccountState
+		}
+		g.log.Debug("the directory refused the credentials", "user", truncate(d.username), "error", err.Error())
 		g.cache.StoreRejection(mac)
 	case directory.KindRefused:
 		d.outcome = OutcomeThrottled
 		d.retryAfter = busyRetryAfter
 		if errors.As(err, &locked) {
 			d.retryAfter = locked.RetryAfter
+		}
+		d.reason = "max_failures reached for this account"
+		if errors.Is(err, errClientLimited) {
+			d.reason = "max_failures_per_client reached for this client"
 		}
 	case directory.KindBusy:
 		d.outcome, d.retryAfter = OutcomeBusy, busyRetryAfter
@@ -319,29 +402,83 @@ func (g *Gate) decide(username, password string, mac state.MAC) decision {
 	return d
 }
 
-// guard reserves one password attempt for the account about to be bound
-// and settles it with the bind's outcome (see state.Attempts).
-func (g *Gate) guard(ctx context.Context, account string) (directory.BindDone, error) {
-	res, err := g.attempts.Reserve(ctx, account)
-	if err != nil {
-		return nil, err
-	}
-	return func(outcome directory.BindOutcome) {
-		switch outcome {
-		case directory.BindSucceeded:
-			res.Succeeded(ctx)
-		case directory.BindRejected:
-			if res.Failed(ctx) {
-				g.log.Warn("an account reached max_failures; further attempts are refused", "account", account, "for", g.cfg.FailureWindow.String())
-			}
-		case directory.BindLocked:
-			res.Failed(ctx)
-			g.attempts.Lock(ctx, account, g.cfg.FailureWindow)
-			g.log.Warn("the directory reports the account locked; attempts are refused", "account", account, "for", g.cfg.FailureWindow.String())
-		default:
-			res.Cancel(ctx)
+// errClientLimited marks a refusal by the per-client bound.
+var errClientLimited = errors.New("client limit")
+
+// clientKey names a client address among the attempt keys.
+func clientKey(ip string) string { return "client:" + ip }
+
+// guardFor bounds the binds made for one request: one attempt reserved for
+// the account and, with per-client limits, one for the client address,
+// both settled with the bind's outcome (see state.Attempts). A success
+// clears the account's failures but not the client's: a sprayer with one
+// valid account must not reset its own count.
+func (g *Gate) guardFor(client string) directory.BindGuard {
+	return func(ctx context.Context, account string) (directory.BindDone, error) {
+		acct, err := g.accounts.Reserve(ctx, account)
+		if err != nil {
+			return nil, err
 		}
-	}, nil
+		g.noteUnlock(account, client)
+		var cli state.Reservation
+		if g.clients != nil {
+			if cli, err = g.clients.Reserve(ctx, clientKey(client)); err != nil {
+				acct.Cancel(ctx)
+				return nil, fmt.Errorf("%w: %w", errClientLimited, err)
+			}
+			g.noteUnlock(clientKey(client), client)
+		}
+		return func(outcome directory.BindOutcome) {
+			switch outcome {
+			case directory.BindSucceeded:
+				acct.Succeeded(ctx)
+				if cli != nil {
+					cli.Cancel(ctx)
+				}
+			case directory.BindRejected, directory.BindLocked:
+				if acct.Failed(ctx) {
+					g.lockEvent(account, client, "max_failures reached", g.cfg.FailureWindow)
+				}
+				if outcome == directory.BindLocked {
+					g.accounts.Lock(ctx, account, g.cfg.FailureWindow)
+					g.lockEvent(account, client, "the directory reports the account locked", g.cfg.FailureWindow)
+				}
+				if cli != nil && cli.Failed(ctx) {
+					g.lockEvent(clientKey(client), client, "max_failures_per_client reached", g.cfg.ClientFailureWindow)
+				}
+			default:
+				acct.Cancel(ctx)
+				if cli != nil {
+					cli.Cancel(ctx)
+				}
+			}
+		}, nil
+	}
+}
+
+// lockEvent logs a lock (a warning, and an audit line) and remembers it so
+// its end can be logged.
+func (g *Gate) lockEvent(key, client, reason string, d time.Duration) {
+	g.log.Warn("attempts are refused until the lock ends", "account", key, "reason", reason, "locked_for", d.String())
+	if g.audit != nil {
+		g.audit.Info("locked", "event", "locked", "account", key, "client_ip", client, "reason", reason, "locked_for", d.String())
+	}
+	if g.locks.ItemCount() < g.cfg.CacheMaxEntries {
+		g.locks.Set(key, time.Now().Add(d), 2*d)
+	}
+}
+
+// noteUnlock logs, once, that a lock this gate saw has ended: the first
+// attempt allowed for that key after it.
+func (g *Gate) noteUnlock(key, client string) {
+	v, ok := g.locks.Get(key)
+	if !ok || time.Now().Before(v.(time.Time)) {
+		return
+	}
+	g.locks.Delete(key)
+	if g.audit != nil {
+		g.audit.Info("unlocked", "event", "unlocked", "account", key, "client_ip", client)
+	}
 }
 
 // Forward prepares a granted request for the upstream: removes the
@@ -359,13 +496,4 @@ func (g *Gate) Forward(r *http.Request, gr *Grant) {
 	if _, listed := r.Header["Connection"]; listed {
 		dropConnectionTokens(r.Header, append(g.identity, "Authorization"))
 	}
-}
-
-func (g *Gate) logDecision(ctx context.Context, user string, outcome Outcome, cacheState string, ldapTime time.Duration, reason string) {
-	if !g.log.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	g.log.LogAttrs(ctx, slog.LevelDebug, "decision",
-		slog.String("user", truncate(user)), slog.String("outcome", outcome.String()), slog.String("cache", cacheState),
-		slog.Float64("ldap_ms", float64(ldapTime.Microseconds())/1000), slog.String("reason", reason))
 }

@@ -417,7 +417,7 @@ func TestBruteForceBoundHoldsUnderConcurrency(t *testing.T) {
 // Two APIs on the same directory share one budget per account.
 func TestAPIsOnOneDirectoryShareTheBudget(t *testing.T) {
 	srv := sharedLDAP(t)
-	reg := NewRegistry(nil)
+	reg := NewRegistry(RegistryOptions{})
 	t.Cleanup(reg.Close)
 	raw := directConfig(srv, map[string]any{"max_failures": 2.0, "failure_window": "1m"})
 	a, err := reg.Admit("def-a", APISource{Info: APIInfo{ID: "a"}, Config: raw})

@@ -3,11 +3,12 @@ package ldapauth
 import (
 	"errors"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/internal/logx"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/state"
 )
@@ -21,6 +22,9 @@ type APISource struct {
 	// DisabledBy names the setting that switched the configuration off
 	// (e.g. "config_data_disabled"), or is empty.
 	DisabledBy string
+	// Unsupported, when set, is a setting of the API definition the plugin
+	// cannot honour; the API is answered 500 and the problem logged.
+	Unsupported *ConfigError
 }
 
 // Bounds on what the registry keeps per API. During a reload, requests
@@ -40,14 +44,29 @@ const (
 // it equals one the API already has a gate for, that gate (with its warm
 // cache and connections) serves it.
 type Registry struct {
-	log *slog.Logger
+	log  *slog.Logger
+	opts RegistryOptions
 
 	byDefinition sync.Map // definition identity (any comparable) -> *apiEntry
 
 	mu   sync.Mutex
 	apis map[string]*apiState // by API ID
 
-	shared sharedAttemptsSet
+	shared sharedSet
+}
+
+// RegistryOptions is what the gateway binding tells the registry about the
+// gateway.
+type RegistryOptions struct {
+	// Logger receives every line; nil discards them.
+	Logger *slog.Logger
+	// GatewayRedis returns the gateway's own Redis settings, used by APIs
+	// with shared_state "redis" and no redis_url. Nil: such APIs need
+	// redis_url.
+	GatewayRedis func() (state.RedisOptions, error)
+	// ClientIP tells a request's client address by the gateway's rules;
+	// nil uses the host of RemoteAddr.
+	ClientIP func(*http.Request) string
 }
 
 type apiEntry struct {
@@ -67,12 +86,12 @@ type liveGate struct {
 	info APIInfo
 }
 
-// NewRegistry returns an empty registry that logs through log.
-func NewRegistry(log *slog.Logger) *Registry {
-	if log == nil {
-		log = logx.Discard()
+// NewRegistry returns an empty registry.
+func NewRegistry(opts RegistryOptions) *Registry {
+	if opts.Logger == nil {
+		opts.Logger = logx.Discard()
 	}
-	return &Registry{log: log, apis: make(map[string]*apiState), shared: sharedAttemptsSet{sets: map[attemptsScope]*sharedAttempts{}}}
+	return &Registry{log: opts.Logger, opts: opts, apis: make(map[string]*apiState), shared: newSharedSet()}
 }
 
 // Lookup returns the gate for the API whose definition is identified by
@@ -95,10 +114,19 @@ func (reg *Registry) Lookup(key any) (gate *Gate, found bool, err error) {
 func (reg *Registry) Admit(key any, src APISource) (*Gate, error) {
 	var cfg *Config
 	var cfgErr error
-	if src.DisabledBy != "" {
+	switch {
+	case src.Unsupported != nil:
+		cfgErr = src.Unsupported
+	case src.DisabledBy != "":
 		cfgErr = &ConfigError{Key: src.DisabledBy, Problem: "the plugin configuration is disabled; enable it to use LDAP authentication"}
-	} else {
+	default:
 		cfg, cfgErr = ParseConfig(src.Config)
+	}
+	// A Redis client reads its TLS files when it is made: make it here,
+	// before the lock; the shared set keeps one per Redis.
+	var redisClient *sharedRedisCandidate
+	if cfgErr == nil && cfg.SharedState == SharedRedis {
+		redisClient, cfgErr = reg.redisCandidate(cfg)
 	}
 
 	reg.mu.Lock()
@@ -117,8 +145,9 @@ func (reg *Registry) Admit(key any, src APISource) (*Gate, error) {
 	case cfgErr != nil:
 		reg.logConfigError(src.Info, cfgErr)
 	default:
-		entry.gate, entry.err = reg.gateFor(api, src.Info, cfg)
+		entry.gate, entry.err = reg.gateFor(api, src.Info, cfg, redisClient)
 	}
+	redisClient.discardUnused()
 	api.defs = append(api.defs, key)
 	if len(api.defs) > definitionsPerAPI {
 		reg.byDefinition.Delete(api.defs[0])
@@ -131,16 +160,14 @@ func (reg *Registry) Admit(key any, src APISource) (*Gate, error) {
 // gateFor returns the API's gate for cfg, building it when no live gate
 // has this configuration. Building one beyond gatesPerAPI closes the
 // oldest, and forgets the definitions that used it.
-func (reg *Registry) gateFor(api *apiState, info APIInfo, cfg *Config) (*Gate, error) {
+func (reg *Registry) gateFor(api *apiState, info APIInfo, cfg *Config, redisClient *sharedRedisCandidate) (*Gate, error) {
 	for _, lg := range api.gates {
 		if lg.fp == cfg.Fingerprint && lg.info.equal(info) {
 			return lg.gate, nil
 		}
 	}
-	opts := GateOptions{Logger: reg.log}
-	if cfg.MaxFailures > 0 {
-		opts.Attempts, opts.Release = reg.shared.acquire(cfg)
-	}
+	opts := GateOptions{Logger: reg.log, ClientIP: reg.opts.ClientIP}
+	opts.Accounts, opts.Clients, opts.Release = reg.shared.attempts(cfg, redisClient, reg.log.With("api_id", info.ID, "api_name", info.Name))
 	gate, err := NewGate(info, cfg, opts)
 	if err != nil {
 		if opts.Release != nil {
@@ -210,17 +237,9 @@ func modeName(cfg *Config) string {
 	return "direct bind"
 }
 
-// attemptsScope is what makes two APIs share failure counts: the same
-// directory (its servers and where its users live) and the same limits.
-type attemptsScope struct {
-	directory string
-	max       int
-	window    time.Duration
-}
-
 // directoryScope names the directory a configuration authenticates
 // against: its server URLs in order-independent form plus the base its
-// users live under.
+// users live under. APIs with the same scope share failure counts.
 func directoryScope(cfg *Config) string {
 	urls := make([]string, 0, len(cfg.Directory.Servers))
 	for _, s := range cfg.Directory.Servers {
@@ -231,41 +250,27 @@ func directoryScope(cfg *Config) string {
 	if base == "" {
 		base = cfg.Directory.BindTemplate.EntryBase()
 	}
-	return strings.Join(urls, " ") + "|" + strings.ToLower(base)
+	return strings.Join(urls, " ") + "|" + directory.NormalizeDN(base)
 }
 
-// sharedAttemptsSet hands out one in-process attempt counter per scope,
-// shared by every gate of that scope and dropped when the last one closes.
-// Its lock is its own: gates release their counters while the registry's
-// lock is held.
-type sharedAttemptsSet struct {
-	mu   sync.Mutex
-	sets map[attemptsScope]*sharedAttempts
-}
-
-type sharedAttempts struct {
-	attempts *state.LocalAttempts
-	users    int
-}
-
-func (s *sharedAttemptsSet) acquire(cfg *Config) (state.Attempts, func()) {
-	scope := attemptsScope{directory: directoryScope(cfg), max: cfg.MaxFailures, window: cfg.FailureWindow}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sa := s.sets[scope]
-	if sa == nil {
-		sa = &sharedAttempts{attempts: state.NewLocalAttempts(state.Limits{Max: cfg.MaxFailures, Window: cfg.FailureWindow}, 0)}
-		s.sets[scope] = sa
+// redisCandidate makes a client for the Redis cfg uses; the shared set
+// keeps it only if it holds no client for that Redis yet.
+func (reg *Registry) redisCandidate(cfg *Config) (*sharedRedisCandidate, error) {
+	var o state.RedisOptions
+	switch {
+	case cfg.Redis != nil:
+		o = *cfg.Redis
+	case reg.opts.GatewayRedis != nil:
+		var err error
+		if o, err = reg.opts.GatewayRedis(); err != nil {
+			return nil, &ConfigError{Key: "shared_state", Problem: "the gateway's Redis settings cannot be used: " + err.Error()}
+		}
+	default:
+		return nil, &ConfigError{Key: "shared_state", Problem: "the gateway's Redis settings are not available here: set redis_url"}
 	}
-	sa.users++
-	var once sync.Once
-	return sa.attempts, func() {
-		once.Do(func() {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if sa.users--; sa.users == 0 {
-				delete(s.sets, scope)
-			}
-		})
+	client, err := state.NewRedisClient(o, cfg.RedisTimeout)
+	if err != nil {
+		return nil, &ConfigError{Key: "shared_state", Problem: "cannot make a Redis client: " + err.Error()}
 	}
+	return &sharedRedisCandidate{id: redisIdentity(o, cfg.RedisTimeout), client: client}, nil
 }

@@ -23,7 +23,7 @@ func source(id string, cfg map[string]any) APISource {
 }
 
 func TestRegistryBuildsOncePerDefinition(t *testing.T) {
-	reg := NewRegistry(nil)
+	reg := NewRegistry(RegistryOptions{})
 	defer reg.Close()
 	def := &fakeDefinition{"v1"}
 	loads := 0
@@ -39,7 +39,7 @@ func TestRegistryBuildsOncePerDefinition(t *testing.T) {
 }
 
 func TestRegistryReloadKeepsGateWhenConfigUnchanged(t *testing.T) {
-	reg := NewRegistry(nil)
+	reg := NewRegistry(RegistryOptions{})
 	defer reg.Close()
 	g1, _ := reg.resolve(&fakeDefinition{"v1"}, func() APISource { return source("api-1", minimal(nil)) })
 	// A reload: a new definition object with the same content.
@@ -53,7 +53,7 @@ func TestRegistryReloadKeepsGateWhenConfigUnchanged(t *testing.T) {
 }
 
 func TestRegistryReloadRebuildsWhenConfigChanges(t *testing.T) {
-	reg := NewRegistry(nil)
+	reg := NewRegistry(RegistryOptions{})
 	defer reg.Close()
 	g1, _ := reg.resolve(&fakeDefinition{"v1"}, func() APISource { return source("api-1", minimal(nil)) })
 	g2, _ := reg.resolve(&fakeDefinition{"v2"}, func() APISource {
@@ -68,7 +68,7 @@ func TestRegistryReloadRebuildsWhenConfigChanges(t *testing.T) {
 }
 
 func TestRegistryKeepsAPIsApart(t *testing.T) {
-	reg := NewRegistry(nil)
+	reg := NewRegistry(RegistryOptions{})
 	defer reg.Close()
 	a, _ := reg.resolve(&fakeDefinition{"a"}, func() APISource { return source("api-a", minimal(nil)) })
 	b, _ := reg.resolve(&fakeDefinition{"b"}, func() APISource { return source("api-b", minimal(nil)) })
@@ -79,7 +79,7 @@ func TestRegistryKeepsAPIsApart(t *testing.T) {
 
 func TestRegistryLogsConfigErrorsOnceNamingAPIAndKey(t *testing.T) {
 	log := newRecordingLogger(false)
-	reg := NewRegistry(log.logger())
+	reg := NewRegistry(RegistryOptions{Logger: log.logger()})
 	defer reg.Close()
 	def := &fakeDefinition{"broken"}
 	load := func() APISource {
@@ -106,7 +106,7 @@ func TestRegistryLogsConfigErrorsOnceNamingAPIAndKey(t *testing.T) {
 
 func TestRegistryDisabledConfig(t *testing.T) {
 	log := newRecordingLogger(false)
-	reg := NewRegistry(log.logger())
+	reg := NewRegistry(RegistryOptions{Logger: log.logger()})
 	defer reg.Close()
 	_, err := reg.resolve(&fakeDefinition{"off"}, func() APISource {
 		s := source("api-off", minimal(nil))
@@ -125,7 +125,7 @@ func TestRegistryDisabledConfig(t *testing.T) {
 // interleave: each keeps its own gate, and nothing is rebuilt.
 func TestRegistryDoesNotThrashDuringReload(t *testing.T) {
 	log := newRecordingLogger(false)
-	reg := NewRegistry(log.logger())
+	reg := NewRegistry(RegistryOptions{Logger: log.logger()})
 	defer reg.Close()
 	oldDef, newDef := &fakeDefinition{"old"}, &fakeDefinition{"new"}
 	oldSrc := func() APISource { return source("api-1", minimal(nil)) }
@@ -157,7 +157,7 @@ func TestRegistryDoesNotThrashDuringReload(t *testing.T) {
 // Admit parses the configuration, which reads files, without holding the
 // registry's lock: a slow file read must not stall other APIs' admissions.
 func TestRegistryReadsFilesOutsideItsLock(t *testing.T) {
-	reg := NewRegistry(nil)
+	reg := NewRegistry(RegistryOptions{})
 	defer reg.Close()
 	fifo := filepath.Join(t.TempDir(), "ca.pem")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {

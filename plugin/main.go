@@ -12,13 +12,19 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/TykTechnologies/tyk/request"
+
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
 )
 
 // registry holds one ldapauth.Gate per API. Creating it does no I/O: Tyk
 // runs a plugin's initialisation once at load time, with no API config, and
 // a failure there would break every later load of the file.
-var registry = ldapauth.NewRegistry(slog.New(&gatewayHandler{}))
+var registry = ldapauth.NewRegistry(ldapauth.RegistryOptions{
+	Logger:       slog.New(&gatewayHandler{}),
+	GatewayRedis: gatewayRedis,
+	ClientIP:     request.RealIP,
+})
 
 // LDAPAuth authenticates the request's HTTP Basic credentials against the
 // API's LDAP directory. On success it writes nothing, sets the Tyk session
@@ -27,9 +33,9 @@ var registry = ldapauth.NewRegistry(slog.New(&gatewayHandler{}))
 func LDAPAuth(w http.ResponseWriter, r *http.Request) {
 	defer recoverRequest(w)
 
-	def := apiDefinition(r)
+	def, ambiguous := apiDefinition(r)
 	if def == nil {
-		logMissingDefinition()
+		logMissingDefinition(ambiguous)
 		ldapauth.WriteMisconfigured(w)
 		return
 	}

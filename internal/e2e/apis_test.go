@@ -149,9 +149,14 @@ func (e *env) oasDef(d *apidef.APIDefinition) *oas.OAS {
 	return &o
 }
 
-// tokenAPI is a classic API protected by Tyk's standard token auth.
+// tokenAPI is a classic API protected by Tyk's standard token auth. Like
+// every classic API it needs version_data: without it Tyk's VersionCheck
+// answers 403 "Version information not found".
 func (e *env) tokenAPI(id string) tykhost.APIs {
 	d := &apidef.APIDefinition{Name: id, APIID: id, OrgID: "default", Active: true}
+	d.VersionData.NotVersioned = true
+	d.VersionData.DefaultVersion = "Default"
+	d.VersionData.Versions = map[string]apidef.VersionInfo{"Default": {Name: "Default"}}
 	d.Proxy.ListenPath = "/" + id + "/"
 	d.Proxy.TargetURL = e.up.URL
 	d.Proxy.StripListenPath = true

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
 )
 
 // adminTimeout bounds every harness operation.
@@ -46,7 +48,7 @@ func (s *Server) ApplyLDIF(ldif string) error {
 	cmd.Stdin = strings.NewReader(ldif)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = testproc.SysProcAttr()
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("slapdtest: ldapmodify: %v\n%s", err, strings.TrimSpace(out.String()))
 	}

@@ -15,15 +15,13 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
 )
 
 // alive reports whether pid exists and is not a zombie.
 func alive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	st, err := processState(pid)
-	return err == nil && st != 'Z'
+	return testproc.Alive(pid)
 }
 
 func TestStartStop(t *testing.T) {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
 )
 
 // RootDN is the rootdn of every Server (it bypasses ACLs).
@@ -48,7 +50,7 @@ type Server struct {
 
 	// mu serialises lifecycle operations and guards the fields below.
 	mu     sync.Mutex
-	proc   *process
+	proc   *testproc.Process
 	frozen bool
 	closed bool
 	runs   int
@@ -226,7 +228,7 @@ func freePorts(n int) ([]int, error) {
 
 // startProcess starts one slapd run and waits until it answers. Called
 // with s.mu held.
-func (s *Server) startProcess() (*process, error) {
+func (s *Server) startProcess() (*testproc.Process, error) {
 	s.runs++
 	logPath := filepath.Join(s.dir, fmt.Sprintf("slapd.%d.log", s.runs))
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_TRUNC, 0o600)
@@ -245,9 +247,7 @@ func (s *Server) startProcess() (*process, error) {
 	// what makes Counters exact.
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = s.dir
-	cmd.SysProcAttr = sysProcAttr()
-	p := &process{cmd: cmd, logPath: logPath}
-	err = p.start()
+	p, err := testproc.Start(cmd)
 	_ = logf.Close()
 	if err != nil {
 		return nil, fmt.Errorf("slapdtest: start %s: %w", s.opts.SlapdPath, err)
@@ -256,7 +256,7 @@ func (s *Server) startProcess() (*process, error) {
 		s.stats.newRun(logPath)
 	}
 	if err := s.waitReady(p); err != nil {
-		p.kill()
+		p.Kill()
 		return nil, fmt.Errorf("slapdtest: %w\n--- slapd output (%s) ---\n%s", err, logPath, logTail(logPath, 40))
 	}
 	return p, nil
@@ -267,12 +267,12 @@ func (s *Server) listenURLs() string {
 }
 
 // waitReady polls a rootdn bind over ldapi, then checks both TCP listeners.
-func (s *Server) waitReady(p *process) error {
+func (s *Server) waitReady(p *testproc.Process) error {
 	deadline := time.Now().Add(s.opts.ReadyTimeout)
 	var lastErr error
 	for {
-		if p.exited() {
-			return fmt.Errorf("slapd exited during start-up (%v)", p.err)
+		if p.Exited() {
+			return fmt.Errorf("slapd exited during start-up (%v)", p.Err())
 		}
 		lastErr = s.pingAdmin()
 		if lastErr == nil {
@@ -354,7 +354,7 @@ func (s *Server) Stop() error {
 	s.closed = true
 	var err error
 	if s.proc != nil {
-		if s.proc.terminate(stopGrace) {
+		if s.proc.Terminate(stopGrace) {
 			err = fmt.Errorf("slapdtest: slapd ignored SIGTERM for %s and was killed", stopGrace)
 		}
 		s.proc, s.frozen = nil, false
@@ -378,7 +378,7 @@ func (s *Server) Kill() error {
 	if s.proc == nil {
 		return ErrNotRunning
 	}
-	s.proc.kill()
+	s.proc.Kill()
 	s.proc, s.frozen = nil, false
 	return nil
 }
@@ -391,7 +391,7 @@ func (s *Server) Freeze() error {
 	if s.proc == nil {
 		return ErrNotRunning
 	}
-	if err := s.proc.signal(syscall.SIGSTOP); err != nil {
+	if err := s.proc.Signal(syscall.SIGSTOP); err != nil {
 		return err
 	}
 	s.frozen = true
@@ -407,7 +407,7 @@ func (s *Server) Thaw() error {
 	if s.proc == nil {
 		return ErrNotRunning
 	}
-	if err := s.proc.signal(syscall.SIGCONT); err != nil {
+	if err := s.proc.Signal(syscall.SIGCONT); err != nil {
 		return err
 	}
 	s.frozen = false
@@ -415,10 +415,10 @@ func (s *Server) Thaw() error {
 }
 
 func (s *Server) waitState(ok func(byte) bool) error {
-	pid := s.proc.cmd.Process.Pid
+	pid := s.proc.PID()
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		st, err := processState(pid)
+		st, err := testproc.State(pid)
 		if err != nil || ok(st) {
 			return nil // state unknown: the signal was still sent
 		}
@@ -439,7 +439,7 @@ func (s *Server) Restart() error {
 		return errors.New("slapdtest: Restart after Stop")
 	}
 	if s.proc != nil {
-		s.proc.terminate(stopGrace)
+		s.proc.Terminate(stopGrace)
 		s.proc, s.frozen = nil, false
 	}
 	p, err := s.startProcess()
@@ -454,7 +454,7 @@ func (s *Server) Restart() error {
 func (s *Server) Running() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.proc != nil && !s.proc.exited()
+	return s.proc != nil && !s.proc.Exited()
 }
 
 // PID returns slapd's process id, or 0 when it is not running.
@@ -464,7 +464,7 @@ func (s *Server) PID() int {
 	if s.proc == nil {
 		return 0
 	}
-	return s.proc.cmd.Process.Pid
+	return s.proc.PID()
 }
 
 // URL is the plain listener, ldap://127.0.0.1:PORT; it also serves StartTLS.

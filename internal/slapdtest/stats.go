@@ -104,7 +104,7 @@ func (s *Server) ResetCounters() error {
 func (s *Server) answering() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.proc != nil && !s.frozen && !s.proc.exited()
+	return s.proc != nil && !s.frozen && !s.proc.Exited()
 }
 
 type opKey struct{ conn, op int }

@@ -38,6 +38,10 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer h.finish(r, rec)
 
+	// VersionCheck comes before authentication, keyless APIs included.
+	if !h.versionCheck(s, w, r, rec) {
+		return
+	}
 	switch s.auth {
 	case authKeyless:
 		h.proxyRequest(s, w, r, rec)
@@ -88,14 +92,15 @@ func (h *Host) fail(s *apiSpec, w http.ResponseWriter, r *http.Request, rec *Rec
 
 // updateSession is BaseMiddleware.UpdateRequestSession: after each
 // middleware, a session marked modified is written to the store under its
-// KeyID and unmarked. Nothing is written without a session or a KeyID.
+// KeyID, with the lifetime Tyk computes for it, and unmarked. Nothing is
+// written without a session or a KeyID.
 func (h *Host) updateSession(s *apiSpec, r *http.Request) {
 	sess := ctx.GetSession(r)
 	token := ctx.GetAuthToken(r)
 	if sess == nil || token == "" || !sess.IsModified() {
 		return
 	}
-	lifetime := sess.Lifetime(false, s.sessionLifetime, false, 0)
+	lifetime := h.sessionLifetime(s, sess)
 	if err := h.sessions.Put(token, sess, lifetime); err != nil {
 		log.Get().WithError(err).Error("Can't update session")
 		return
@@ -161,13 +166,14 @@ func (h *Host) keyExpired(s *apiSpec, w http.ResponseWriter, r *http.Request, re
 }
 
 // accessRights is gateway/mw_access_rights.go: a session with access rights
-// must list this API; a session without any may call every API.
+// must list this API, and on a versioned API the request's version; a
+// session without any may call every API.
 func (h *Host) accessRights(s *apiSpec, w http.ResponseWriter, r *http.Request, rec *Record) bool {
 	sess := ctx.GetSession(r)
 	if len(sess.AccessRights) == 0 {
 		return true
 	}
-	if _, ok := sess.AccessRights[s.apiID]; !ok {
+	if ad, ok := sess.AccessRights[s.apiID]; !ok || !s.versionAllowed(r, ad.Versions) {
 		h.fail(s, w, r, rec, msgAccessDenied, http.StatusForbidden, true)
 		return false
 	}

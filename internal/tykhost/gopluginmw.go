@@ -51,23 +51,25 @@ func (h *Host) goPluginAuth(s *apiSpec, w http.ResponseWriter, r *http.Request, 
 		h.fail(s, w, r, rec, "", http.StatusInternalServerError, false)
 		return false
 	}
+	if sess := ctx.GetSession(r); sess != nil {
+		// Since v5.3 the gateway applies the session's policies right
+		// after the plugin returns, before it looks at what the plugin
+		// wrote (the same order at v5.3.13, v5.8.0, v5.8.12, v5.8.15 and
+		// v5.14.0).
+		if err := h.policies.Apply(sess, s.orgID); err != nil {
+			log.Get().WithError(err).Error("Could not apply policy to session")
+			// A 500 error for a loaded plugin: recorded, nothing written
+			// by the gateway, not proxied.
+			h.fail(s, w, r, rec, "", http.StatusInternalServerError, false)
+			return false
+		}
+	}
 	if rw.responseSent {
 		// >= 400: the client gets exactly what the plugin wrote (Tyk adds
 		// nothing). < 400: served as written and never proxied.
 		rec.Status = rw.statusCodeSent
 		h.updateSession(s, r)
 		return false
-	}
-	if sess := ctx.GetSession(r); sess != nil {
-		// Since v5.3 the gateway applies the session's policies after
-		// every Go plugin hook.
-		if err := h.policies.Apply(sess, s.orgID); err != nil {
-			log.Get().WithError(err).Error("Could not apply policy to session")
-			// A 500 error for a loaded plugin: recorded, nothing written,
-			// not proxied.
-			h.fail(s, w, r, rec, "", http.StatusInternalServerError, false)
-			return false
-		}
 	}
 	h.updateSession(s, r)
 	return true

@@ -90,9 +90,14 @@ func pluginAPI(id, listen, target, soPath string) *apidef.APIDefinition {
 	return d
 }
 
-// tokenAPI is a classic API protected by Tyk's standard token auth.
+// tokenAPI is a classic API protected by Tyk's standard token auth. Like
+// every classic API it needs version_data: without it Tyk's VersionCheck
+// answers 403 "Version information not found".
 func tokenAPI(id, listen, target string) *apidef.APIDefinition {
 	d := &apidef.APIDefinition{Name: id, APIID: id, OrgID: "default", Active: true}
+	d.VersionData.NotVersioned = true
+	d.VersionData.DefaultVersion = "Default"
+	d.VersionData.Versions = map[string]apidef.VersionInfo{"Default": {Name: "Default"}}
 	d.Proxy.ListenPath = listen
 	d.Proxy.TargetURL = target
 	d.Proxy.StripListenPath = true

@@ -3,6 +3,8 @@ package tykhost
 import (
 	"net/http"
 	"time"
+
+	"github.com/TykTechnologies/tyk/config"
 )
 
 // PanicMode selects how a panic inside the plugin's handler is handled.
@@ -30,6 +32,22 @@ type Options struct {
 	// HashKeys is the gateway's hash_keys. The host publishes it through
 	// config.Global, which ctx.SetSession reads.
 	HashKeys bool
+	// GlobalSessionLifetime, ForceGlobalSessionLifetime and
+	// SessionLifetimeRespectsKeyExpiration are the tyk.conf settings
+	// global_session_lifetime, force_global_session_lifetime and
+	// session_lifetime_respects_key_expiration. They decide, with the API's
+	// own settings, the Redis lifetime of every session the host writes
+	// (see sessionLifetime), and are published through config.Global too.
+	GlobalSessionLifetime                int64
+	ForceGlobalSessionLifetime           bool
+	SessionLifetimeRespectsKeyExpiration bool
+	// Storage is the tyk.conf "storage" section (the gateway's Redis),
+	// published through config.Global for plugins that read it.
+	Storage config.StorageOptionsConf
+	// XFFDepth is tyk.conf http_server_options.xff_depth. From v5.14.0 the
+	// gateway publishes its config to request.RealIP (request.Global); the
+	// host does the same when GatewayVersion is v5.14.0 or later.
+	XFFDepth int
 	// GatewayVersion is the gateway version used to look for
 	// name_vX.Y.Z_GOOS_GOARCH.so before the configured path.
 	GatewayVersion string

@@ -70,6 +70,10 @@ func TestPluginOutcomeRules(t *testing.T) {
 			wantStatus: 200, wantBody: "", wantRecord: 500, wantAlias: "dave"},
 		{name: "policy without access rights: nothing written", headers: map[string]string{"X-Test-User": "dave", "X-Test-Policies": "pol-empty"},
 			wantStatus: 200, wantBody: "", wantRecord: 500, wantAlias: "dave"},
+		{name: "session set, then 401 written, policy missing: the policy error is recorded", headers: map[string]string{"X-Test-Mode": "deny-after-session", "X-Test-User": "dave", "X-Test-Policies": "nope"},
+			wantStatus: 401, wantBody: "denied by plugin", wantRecord: 500, wantAlias: "dave"},
+		{name: "session set, then 401 written, policy fine: 401 recorded", headers: map[string]string{"X-Test-Mode": "deny-after-session", "X-Test-User": "dave", "X-Test-Policies": "pol-ldap"},
+			wantStatus: 401, wantBody: "denied by plugin", wantRecord: 401, wantAlias: "dave"},
 		{name: "plugin panics (5.8): nothing written, not proxied", headers: map[string]string{"X-Test-Mode": "panic"},
 			wantStatus: 200, wantBody: "", wantRecord: 500},
 	}

@@ -15,7 +15,7 @@ var (
 )
 
 // PolicyStore holds the gateway's policies (Tyk's policy_path or Dashboard),
-// looked up by ID as in v5.8.x.
+// looked up by ID as in v5.3.13 to v5.8.15 (v5.14.0 scopes the lookup by org).
 type PolicyStore struct {
 	mu   sync.RWMutex
 	byID map[string]user.Policy

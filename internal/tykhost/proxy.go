@@ -11,12 +11,19 @@ import (
 // newProxy builds the spec's reverse proxy to its target_url. The listen
 // path is stripped before the request gets here when strip_listen_path is
 // set (SuccessHandler.ServeHTTP), then the target path is joined in front.
+//
+// Go's ReverseProxy applies its own hop-by-hop rule and drops X-Forwarded-*
+// and unparsable query parameters before Rewrite runs; Tyk's proxy does
+// none of that, so Rewrite rebuilds the outgoing header from the incoming
+// request with Tyk's rule (upstreamHeader) and restores the raw query.
 func (h *Host) newProxy(s *apiSpec) http.Handler {
 	target := s.target
+	version := h.opts.GatewayVersion
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL.RawQuery = pr.In.URL.RawQuery
 			pr.SetURL(target)
-			pr.SetXForwarded()
+			pr.Out.Header = upstreamHeader(pr.In, version)
 		},
 		Transport: h.opts.Transport,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

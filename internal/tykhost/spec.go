@@ -31,7 +31,11 @@ type apiSpec struct {
 	stripAuthData    bool
 	disableRateLimit bool
 	disableQuota     bool
-	sessionLifetime  int64
+	// sessionLifetime and sessionLifetimeRespectsKeyExpiration are the
+	// API's session_lifetime and session_lifetime_respects_key_expiration.
+	sessionLifetime                      int64
+	sessionLifetimeRespectsKeyExpiration bool
+	versions                             apiVersions
 
 	// classic is injected with ctx.SetDefinition for classic APIs; the
 	// same pointer on every request until a reload.
@@ -57,6 +61,12 @@ func classicSpec(def *apidef.APIDefinition) (*apiSpec, error) {
 		disableQuota:     def.DisableQuota,
 		sessionLifetime:  def.SessionLifetime,
 		classic:          def,
+
+		sessionLifetimeRespectsKeyExpiration: def.SessionLifetimeRespectsKeyExpiration,
+		versions:                             newAPIVersions(def),
+	}
+	if def.VersionDefinition.Enabled {
+		return nil, fmt.Errorf("api %q: versioning with separate version APIs (definition.enabled) is not supported by the contract host", def.APIID)
 	}
 	mode, err := chooseAuth(def)
 	if err != nil {
@@ -87,12 +97,22 @@ func oasSpec(o *oas.OAS) (*apiSpec, error) {
 		UseKeylessAccess: true,
 		IsOAS:            true,
 	}
+	// Info.ExtractTo: a Tyk OAS API is never versioned the legacy way.
+	def.VersionData.NotVersioned = true
+	def.VersionData.Versions = map[string]apidef.VersionInfo{"": {}}
 	def.Proxy.ListenPath = x.Server.ListenPath.Value
 	def.Proxy.StripListenPath = x.Server.ListenPath.Strip
 	def.Proxy.TargetURL = x.Upstream.URL
 	if a := x.Server.Authentication; a != nil {
 		def.UseKeylessAccess = !a.Enabled
 		def.StripAuthData = a.StripAuthorizationData
+		if k := a.CustomKeyLifetime; k != nil {
+			// CustomKeyLifetime.ExtractTo: disabled means no API lifetime.
+			def.SessionLifetimeRespectsKeyExpiration = k.RespectValidity
+			if k.Enabled {
+				def.SessionLifetime = int64(k.Value.Seconds())
+			}
+		}
 		if c := a.Custom; c != nil {
 			def.CustomPluginAuthEnabled = c.Enabled
 			if c.Config != nil {

@@ -35,7 +35,9 @@ type Reservation interface {
 // LockedError is returned by Reserve for a locked key.
 type LockedError struct{ RetryAfter time.Duration }
 
-func (e *LockedError) Error() string { return "too many failed attempts; retry after " + e.RetryAfter.String() }
+func (e *LockedError) Error() string {
+	return "too many failed attempts; retry after " + e.RetryAfter.String()
+}
 
 // Limits are the bounds an Attempts implementation enforces.
 type Limits struct {

@@ -9,13 +9,14 @@ import (
 
 const classicLDAPAPI = `{"name":"ldap-basic-auth","api_id":"ldap-basic-auth","org_id":"default","active":true,
  "use_keyless":false,"use_standard_auth":false,"use_basic_auth":false,"custom_plugin_auth_enabled":true,"strip_auth_data":true,
- "definition":{"location":"header","key":"x-api-version"},
+ "definition":{"location":"header","key":"x-api-version","strip_versioning_data":true,"url_versioning_pattern":"^v[0-9]+$","fallback_to_default":true,"versions":{"v2":"api-v2"},"base_id":"ignored"},
  "version_data":{"not_versioned":true,"default_version":"Default","versions":{"Default":{"name":"Default","use_extended_paths":true}}},
  "proxy":{"listen_path":"/ldap/","target_url":"http://upstream:8000/","strip_listen_path":true},
  "custom_middleware":{"driver":"goplugin","auth_check":{"name":"LDAPBasicAuth","path":"/opt/tyk-gateway/middleware/ldapauth.so"},
                       "pre":[],"post_key_auth":[],"post":[],"response":[]},
  "config_data":{"ldap_url":"ldaps://ldap.example.com:636","bind_password":"env://LDAP_BIND_PASSWORD"},
- "config_data_disabled":false,"disable_rate_limit":true,"session_lifetime":3600}`
+ "config_data_disabled":false,"disable_rate_limit":true,"session_lifetime":3600,
+ "session_lifetime_respects_key_expiration":true}`
 
 func TestClassicDefinitionUnmarshals(t *testing.T) {
 	var d APIDefinition
@@ -41,6 +42,11 @@ func TestClassicDefinitionUnmarshals(t *testing.T) {
 		{"config_data", d.ConfigData["ldap_url"] == "ldaps://ldap.example.com:636"},
 		{"disable_rate_limit", d.DisableRateLimit && !d.DisableQuota},
 		{"session_lifetime", d.SessionLifetime == 3600},
+		{"session_lifetime_respects_key_expiration", d.SessionLifetimeRespectsKeyExpiration},
+		{"definition", d.VersionDefinition.Location == HeaderLocation && d.VersionDefinition.Key == "x-api-version" &&
+			d.VersionDefinition.StripVersioningData && d.VersionDefinition.FallbackToDefault &&
+			d.VersionDefinition.UrlVersioningPattern == "^v[0-9]+$" && d.VersionDefinition.Versions["v2"] == "api-v2"},
+		{"definition.base_id is not read from JSON", d.VersionDefinition.BaseID == ""},
 	}
 	for _, c := range checks {
 		if !c.ok {

@@ -1,8 +1,17 @@
 // STAND-IN for tests only, not Tyk code. Mirrors
-// github.com/TykTechnologies/tyk/ctx (ctx/ctx.go) as of v5.8.x: the request
-// context keys and the functions a Go plugin calls. Semantics and allocations
-// follow the real code: one context.WithValue per stored value and one request
-// copy written back into *r (internal/service/core.SetContext).
+// github.com/TykTechnologies/tyk/ctx (ctx/ctx.go) as read at tags v5.8.6 to
+// v5.8.15: the request context keys and the functions a Go plugin calls.
+// The functions (SetSession, GetSession, GetAuthToken, SetDefinition,
+// GetDefinition, SetOASDefinition, GetOASDefinition) have the same
+// signatures and bodies from v5.8.0 to v5.8.15 and in v5.14.0. Semantics and
+// allocations follow the real code: one context.WithValue per stored value
+// and one request copy written back into *r (internal/service/core.SetContext).
+//
+// v5.3.13 differs: it has no SetOASDefinition, its GetDefinition returns the
+// stored pointer itself (no copy), its GetOASDefinition copies with
+// OAS.Clone, and SetSession records scheduleUpdate as
+// the context value UpdateSession instead of calling Touch; the signatures
+// of the functions it has are the same.
 package ctx
 
 import (
@@ -23,10 +32,17 @@ import (
 // Key is the type of the gateway's request context keys.
 type Key uint
 
-// Context keys in the v5.8.x order. Later releases insert and remove keys
-// (v5.14.0 adds InternalRedirectTarget after UrlRewritePath and drops
-// OASOperation), so the numeric values differ between releases; plugin code
-// must only use the names.
+// Context keys in the order of v5.8.6 to v5.8.15 (checked tag by tag).
+// Other releases differ, so the numeric values differ between releases and
+// plugin code must only use the names (a workspace build compiles them from
+// the gateway it loads into):
+//   - v5.3.13 and v5.8.0 to v5.8.5 have no InternalRedirectTarget and have
+//     OASOperation between GraphQLIsWebSocketUpgrade and CacheOptions;
+//   - v5.14.0 has this list followed by RequestStartTime,
+//     ErrorClassification, JsonRPCRouting, JSONRPCRequest,
+//     JSONRPCRoutingState, MCPRouting, OriginalRequestPath, MCPMethod,
+//     MCPPrimitiveType, MCPPrimitiveName, JSONRPCErrorCode and
+//     MatchedIdPBinding.
 const (
 	SessionData Key = iota
 	// Deprecated: UpdateSession was used to trigger a session update, use *SessionData.Touch instead.
@@ -42,6 +58,7 @@ const (
 	TrackThisEndpoint
 	DoNotTrackThisEndpoint
 	UrlRewritePath
+	InternalRedirectTarget
 	RequestMethod
 	OrigRequestURL
 	LoopLevel
@@ -56,7 +73,6 @@ const (
 	RequestStatus
 	GraphQLRequest
 	GraphQLIsWebSocketUpgrade
-	OASOperation
 
 	// CacheOptions holds cache options required for cache writer middleware.
 	CacheOptions
@@ -124,7 +140,7 @@ func GetSession(r *http.Request) *user.SessionState {
 }
 
 // SetSession sets s as the request's session. scheduleUpdate marks it
-// modified so the gateway persists it after the middleware. The explicit
+// modified (Touch) so the gateway persists it after the middleware. The explicit
 // hashKey value is used only when two or more are passed; otherwise
 // config.Global().HashKeys decides, and config.Global is nil (so this
 // panics) outside a gateway.
@@ -144,8 +160,9 @@ func SetDefinition(r *http.Request, s *apidef.APIDefinition) {
 }
 
 // GetDefinition will return a deep copy of the API definition valid for the
-// request (nil for OAS APIs). The copy is made on every call, with the same
-// cloning library the real gateway uses.
+// request (nil for OAS APIs). The copy is made on every call, with the
+// library behind the gateway's internal/reflect.Clone (huandu/go-clone,
+// v1.7.2 in the go.mod of v5.8.0 to v5.14.0).
 func GetDefinition(r *http.Request) *apidef.APIDefinition {
 	if v := r.Context().Value(Definition); v != nil {
 		if val, ok := v.(*apidef.APIDefinition); ok {

@@ -1,5 +1,5 @@
 // STAND-IN tests (not Tyk code): pin the stand-in ctx package to the real
-// v5.8.x semantics the plugin relies on.
+// semantics of v5.8.0 to v5.14.0 the plugin relies on.
 package ctx
 
 import (

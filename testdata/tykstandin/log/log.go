@@ -1,7 +1,8 @@
 // STAND-IN for tests only, not Tyk code. Mirrors
-// github.com/TykTechnologies/tyk/log (log/log.go) as of v5.8.x and v5.14.0:
-// Get returns the gateway's shared *logrus.Logger. (A Logger interface was
-// proposed upstream in PR #4804 but never released.)
+// github.com/TykTechnologies/tyk/log (log/log.go): Get and GetRaw return the
+// gateway's shared *logrus.Logger at tags v5.3.13, v5.8.0, v5.8.12, v5.8.15
+// and v5.14.0. The level is read from TYK_LOGLEVEL here; the real packages
+// read more variables and formatter settings, which a plugin does not see.
 package log
 
 import (

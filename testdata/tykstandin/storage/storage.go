@@ -1,7 +1,10 @@
 // STAND-IN for tests only, not Tyk code. Mirrors the key-hashing helpers that
 // github.com/TykTechnologies/tyk/storage re-exports from internal/crypto
-// (storage/storage.go: `HashStr = crypto.HashStr; HashKey = crypto.HashKey`).
-// Like the real package they are variables of function type, not functions.
+// (storage/alias.go: `HashStr = crypto.HashStr; HashKey = crypto.HashKey`, at
+// tags v5.8.0, v5.8.12, v5.8.15 and v5.14.0). Like the real package they are
+// variables of function type, not functions. v5.3.13 declares them as
+// ordinary functions in storage/storage.go with the same signatures, so
+// calls read the same.
 package storage
 
 import (

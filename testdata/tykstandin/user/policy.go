@@ -1,7 +1,9 @@
 // STAND-IN for tests only, not Tyk code. Mirrors the policy types of
 // github.com/TykTechnologies/tyk/user (user/policy.go) that a policy file in
-// the gateway's policy_path unmarshals into. The database ID (MID) and the
-// GraphQL and smoothing fields are left out.
+// the gateway's policy_path unmarshals into. Names, types and JSON tags of
+// every field present are the same at tags v5.3.13, v5.8.0, v5.8.12,
+// v5.8.15 and v5.14.0. The database ID (MID) and the GraphQL and smoothing
+// fields are left out.
 package user
 
 // Policy represents a user policy.

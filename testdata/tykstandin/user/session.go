@@ -1,9 +1,18 @@
 // STAND-IN for tests only, not Tyk code. Mirrors
-// github.com/TykTechnologies/tyk/user (user/session.go) as of v5.8.x: the
-// session a plugin creates and the methods the gateway and plugins call on it.
-// Field names, types and JSON tags are the real ones for every field present;
-// fields whose types live in packages the stand-in does not carry (GraphQL
-// types, rate-limit smoothing) are left out.
+// github.com/TykTechnologies/tyk/user (user/session.go) as read at tags
+// v5.8.0, v5.8.12 and v5.8.15: the session a plugin creates and the methods
+// the gateway and plugins call on it. Field names, types and JSON tags are
+// the ones of those tags for every field present; fields whose types live in
+// packages the stand-in does not carry (GraphQL types, rate-limit smoothing)
+// are left out.
+//
+// Other releases: v5.14.0 has the same names and types but tags most fields
+// omitzero or omitempty (an encoded session leaves empty fields out;
+// decoding is unchanged) and adds PostExpiryAction, PostExpiryGracePeriod
+// and MtlsStaticCertificateBindings. v5.3.13 has no RateLimit type (APILimit
+// carries Rate and Per itself) and no APILimit, Touch, Reset or IsModified
+// methods: it schedules a session write through the request context instead
+// (see package ctx).
 package user
 
 import (
@@ -247,11 +256,21 @@ func (s *SessionState) KeyHashEmpty() bool {
 	return s.keyHash == ""
 }
 
-// Lifetime returns the lifetime of a session. Global session lifetime has
-// always precedence, then the key's own session lifetime, then fallback. If
-// respectKeyExpiration is true and the key expires later than the lifetime,
-// the time until expiry is returned. Same four-argument signature in v5.8.x
-// and v5.14.0.
+// Lifetime returns the Redis lifetime in seconds the gateway gives the
+// session when it writes it (0: no expiry). The rule, the same at v5.3.13,
+// v5.8.0, v5.8.12, v5.8.15 and v5.14.0:
+//   - forceGlobalSessionLifetime: globalSessionLifetime, whatever it is;
+//   - else the session's own SessionLifetime when > 0, else fallback (the
+//     API's session_lifetime) when > 0, else 0;
+//   - with respectKeyExpiration, a chosen lifetime is replaced by Expires
+//     minus now when the session expires later than now plus that
+//     lifetime, and by Expires itself (so 0, no expiry) when Expires <= 0.
+//
+// v5.14.0 adds one branch after the forced one that the stand-in leaves
+// out: a session whose PostExpiryAction is "delete", or "retain" with a
+// non-zero PostExpiryGracePeriod, gets a lifetime from Expires and that
+// grace period instead. A session without those fields (every session this
+// stand-in can build) gets the same result in both.
 func (s *SessionState) Lifetime(respectKeyExpiration bool, fallback int64, forceGlobalSessionLifetime bool, globalSessionLifetime int64) int64 {
 	if forceGlobalSessionLifetime {
 		return globalSessionLifetime

@@ -1,5 +1,5 @@
 // STAND-IN tests (not Tyk code): pin the stand-in session methods to the
-// real v5.8.x behaviour.
+// behaviour of v5.8.0 to v5.8.15 (and, for Lifetime, v5.3.13 and v5.14.0 too).
 package user
 
 import (
@@ -81,6 +81,7 @@ func TestCloneCopiesMapsAndSlices(t *testing.T) {
 
 func TestLifetime(t *testing.T) {
 	future := time.Now().Add(time.Hour).Unix()
+	soon := time.Now().Add(10 * time.Second).Unix()
 	tests := []struct {
 		name                string
 		s                   SessionState
@@ -91,10 +92,17 @@ func TestLifetime(t *testing.T) {
 		want                int64
 	}{
 		{name: "global forced", force: true, global: 7, want: 7},
+		{name: "global forced wins over everything", s: SessionState{SessionLifetime: 30, Expires: future}, respect: true, fallback: 60, force: true, global: 7, want: 7},
+		{name: "global forced to 0: no expiry", s: SessionState{SessionLifetime: 30}, force: true, want: 0},
+		{name: "global not forced is ignored", s: SessionState{SessionLifetime: 30}, global: 7, want: 30},
 		{name: "key lifetime", s: SessionState{SessionLifetime: 30}, fallback: 60, want: 30},
 		{name: "fallback", fallback: 60, want: 60},
 		{name: "none", want: 0},
 		{name: "respects later expiry", s: SessionState{SessionLifetime: 30, Expires: future}, respect: true, wantAtLeast: 3500},
+		{name: "respect with earlier expiry keeps the lifetime", s: SessionState{SessionLifetime: 30, Expires: soon}, respect: true, want: 30},
+		{name: "respect without expiry: no expiry at all", s: SessionState{SessionLifetime: 30}, respect: true, want: 0},
+		{name: "respect applies to the fallback too", fallback: 60, respect: true, want: 0},
+		{name: "expiry ignored without respect", s: SessionState{SessionLifetime: 30, Expires: future}, want: 30},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

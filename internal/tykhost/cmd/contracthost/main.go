@@ -56,7 +56,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Var(&c.apis, "api", "API definition file, classic or Tyk OAS (repeatable)")
 	fs.Var(&c.policies, "policy", "policy file: one policy, an id->policy map, or a list (repeatable)")
 	fs.BoolVar(&c.opts.HashKeys, "hash-keys", false, "the gateway's hash_keys")
+	fs.Int64Var(&c.opts.GlobalSessionLifetime, "global-session-lifetime", 0, "the gateway's global_session_lifetime, in seconds")
+	fs.BoolVar(&c.opts.ForceGlobalSessionLifetime, "force-global-session-lifetime", false, "the gateway's force_global_session_lifetime")
+	fs.BoolVar(&c.opts.SessionLifetimeRespectsKeyExpiration, "session-lifetime-respects-key-expiration", false,
+		"the gateway's session_lifetime_respects_key_expiration")
 	fs.StringVar(&c.opts.GatewayVersion, "gateway-version", tykhost.DefaultGatewayVersion, "version used for name_vX.Y.Z_os_arch.so lookups")
+	tykConf := fs.String("tyk-conf", "", "tyk.conf whose storage (Redis) and http_server_options.xff_depth the gateway publishes to plugins")
 	panicMode := fs.String("panic-mode", string(tykhost.PanicRecover), `plugin panic behaviour: "5.8" (recover) or "5.12+" (drop the connection)`)
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -69,6 +74,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if len(c.apis) == 0 {
 		return c, errors.New("at least one -api file is needed")
+	}
+	if *tykConf != "" {
+		gw, err := readTykConf(*tykConf)
+		if err != nil {
+			return c, err
+		}
+		c.opts.Storage, c.opts.XFFDepth = gw.Storage, gw.HttpServerOptions.XFFDepth
 	}
 	return c, nil
 }

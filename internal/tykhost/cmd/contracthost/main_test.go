@@ -105,7 +105,8 @@ func TestParseFlags(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{name: "ok", args: []string{"-api", "a.json", "-panic-mode", "5.12+", "-hash-keys"}},
+		{name: "ok", args: []string{"-api", "a.json", "-panic-mode", "5.12+", "-hash-keys",
+			"-global-session-lifetime", "300", "-force-global-session-lifetime", "-session-lifetime-respects-key-expiration"}},
 		{name: "no api", args: nil, wantErr: "at least one -api"},
 		{name: "bad panic mode", args: []string{"-api", "a.json", "-panic-mode", "6"}, wantErr: "unknown -panic-mode"},
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: "not defined"},
@@ -114,7 +115,8 @@ func TestParseFlags(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := parseFlags(tc.args, io.Discard)
 			if tc.wantErr == "" {
-				if err != nil || cfg.opts.PanicMode != tykhost.PanicDropConnection || !cfg.opts.HashKeys {
+				if err != nil || cfg.opts.PanicMode != tykhost.PanicDropConnection || !cfg.opts.HashKeys ||
+					cfg.opts.GlobalSessionLifetime != 300 || !cfg.opts.ForceGlobalSessionLifetime || !cfg.opts.SessionLifetimeRespectsKeyExpiration {
 					t.Fatalf("parseFlags = %+v, %v", cfg, err)
 				}
 				return

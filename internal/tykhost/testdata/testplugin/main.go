@@ -46,6 +46,12 @@ func AuthCheck(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "served by plugin")
 	case "serve-implicit":
 		_, _ = io.WriteString(w, "implicit 200 from plugin")
+	case "deny-after-session":
+		// A session set, then a refusal written: Tyk still applies the
+		// session's policies first.
+		setSession(w, r)
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, "denied by plugin")
 	case "nosession":
 	case "panic":
 		panic("test plugin panic")
@@ -87,6 +93,12 @@ func report(w http.ResponseWriter, r *http.Request) {
 	if ctx.GetSession(r) != nil {
 		h.Set("X-Seen-Session-Before", "yes")
 	}
+	if v, ok := r.Context().Value(ctx.VersionName).(*string); ok && v != nil {
+		h.Set("X-Seen-Version-Name", *v)
+	}
+	if v := r.Header.Get("X-Api-Version"); v != "" {
+		h.Set("X-Seen-Version-Header", v)
+	}
 	h.Set("X-Seen-Hash-Keys", strconv.FormatBool(config.Global().HashKeys))
 }
 
@@ -109,12 +121,16 @@ func setSession(w http.ResponseWriter, r *http.Request) {
 	if p := r.Header.Get("X-Test-Policies"); p != "" {
 		s.SetPolicies(strings.Split(p, ",")...)
 	}
+	versions := []string{"Default"}
+	if v, ok := r.Header["X-Test-Acl-Versions"]; ok {
+		versions = strings.Split(v[0], ",")
+	}
 	for _, api := range strings.Split(r.Header.Get("X-Test-ACL"), ",") {
 		if api != "" {
 			if s.AccessRights == nil {
 				s.AccessRights = map[string]user.AccessDefinition{}
 			}
-			s.AccessRights[api] = user.AccessDefinition{APIID: api, APIName: api, Versions: []string{"Default"}}
+			s.AccessRights[api] = user.AccessDefinition{APIID: api, APIName: api, Versions: versions}
 		}
 	}
 	if v := r.Header.Get("X-Test-Rate"); v != "" {
@@ -126,11 +142,21 @@ func setSession(w http.ResponseWriter, r *http.Request) {
 		s.QuotaMax, _ = strconv.ParseInt(v, 10, 64)
 	}
 	s.IsInactive = r.Header.Get("X-Test-Inactive") == "true"
-	switch r.Header.Get("X-Test-Expires") {
-	case "past":
+	switch e := r.Header.Get("X-Test-Expires"); {
+	case e == "past":
 		s.Expires = time.Now().Add(-time.Hour).Unix()
-	case "future":
+	case e == "future":
 		s.Expires = time.Now().Add(time.Hour).Unix()
+	case strings.HasPrefix(e, "in:"):
+		secs, _ := strconv.ParseInt(strings.TrimPrefix(e, "in:"), 10, 64)
+		s.Expires = time.Now().Unix() + secs
+	}
+	if v := r.Header.Get("X-Test-Session-Lifetime"); v != "" {
+		s.SessionLifetime, _ = strconv.ParseInt(v, 10, 64)
+	}
+	if r.Header.Get("X-Test-Identity-Header") == "true" {
+		// What an auth plugin does to tell the upstream who called.
+		r.Header.Set("X-Authenticated-User", name)
 	}
 	ctx.SetSession(r, s, r.Header.Get("X-Test-Schedule") == "true")
 	w.Header().Set("X-Seen-Key-Hash", s.KeyHash())

@@ -1,9 +1,13 @@
 // STAND-IN for tests only, not Tyk code. Mirrors the OAS type of
 // github.com/TykTechnologies/tyk/apidef/oas (apidef/oas/oas.go). The real OAS
-// embeds kin-openapi's openapi3.T; the stand-in embeds a small T of its own
-// that keeps the document's "x-" extensions the way kin-openapi does (raw
-// JSON until GetTykExtension decodes them) and passes every other top-level
-// field through untouched.
+// embeds kin-openapi's openapi3.T (v5.3.13 imports the TykTechnologies fork
+// directly; v5.8.0 pins getkin/kin-openapi v0.115.0; v5.8.12 and v5.8.15
+// replace getkin with the TykTechnologies fork v0.92.0, v5.14.0 with a later
+// fork revision). The stand-in embeds a small T of its own that keeps the
+// document's "x-" extensions as raw JSON until GetTykExtension decodes them
+// and passes every other top-level field through untouched. GetTykExtension,
+// SetTykExtension and RemoveTykExtension behave as the real ones at all
+// those tags.
 package oas
 
 import (
@@ -23,8 +27,10 @@ type OAS struct {
 // map, which GetTykExtension uses, is exposed.
 type T struct {
 	// Extensions holds the document's "x-" keys. After unmarshalling the
-	// values are json.RawMessage, as with the kin-openapi version Tyk 5.x
-	// pins; GetTykExtension replaces its own entry with a decoded value.
+	// values are json.RawMessage; the real GetTykExtension accepts that or a
+	// decoded map (which of the two kin-openapi yields was not checked, as
+	// its source is not available here) and replaces its own entry with the
+	// decoded value.
 	Extensions map[string]interface{} `json:"-"`
 
 	OpenAPI string `json:"openapi"`

@@ -100,3 +100,56 @@ func TestGetTykExtensionVariants(t *testing.T) {
 		t.Fatal("RemoveTykExtension must remove it")
 	}
 }
+
+func TestCustomKeyLifetime(t *testing.T) {
+	tests := []struct {
+		name        string
+		json        string
+		wantNil     bool
+		wantEnabled bool
+		wantSeconds float64
+		wantRespect bool
+		wantErr     bool
+	}{
+		{name: "absent", json: `{}`, wantNil: true},
+		{name: "enabled with respect", json: `{"customKeyLifetime":{"enabled":true,"value":"1h30m","respectValidity":true}}`,
+			wantEnabled: true, wantSeconds: 5400, wantRespect: true},
+		{name: "seconds are rounded down", json: `{"customKeyLifetime":{"enabled":true,"value":"90.9s"}}`, wantEnabled: true, wantSeconds: 90},
+		{name: "empty value is 0", json: `{"customKeyLifetime":{"enabled":true,"value":""}}`, wantEnabled: true},
+		{name: "unparsable value is silently 0", json: `{"customKeyLifetime":{"enabled":true,"value":"soon"}}`, wantEnabled: true},
+		{name: "a number is refused", json: `{"customKeyLifetime":{"enabled":true,"value":60}}`, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var a Authentication
+			err := json.Unmarshal([]byte(tc.json), &a)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("decoded %+v, want an error", a.CustomKeyLifetime)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := a.CustomKeyLifetime
+			if tc.wantNil {
+				if k != nil {
+					t.Fatalf("customKeyLifetime %+v, want nil", k)
+				}
+				return
+			}
+			if k == nil || k.Enabled != tc.wantEnabled || k.Value.Seconds() != tc.wantSeconds || k.RespectValidity != tc.wantRespect {
+				t.Fatalf("customKeyLifetime %+v", k)
+			}
+			b, err := json.Marshal(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back CustomKeyLifetime
+			if err := json.Unmarshal(b, &back); err != nil || back != *k {
+				t.Fatalf("round trip %s gave %+v (%v), want %+v", b, back, err, *k)
+			}
+		})
+	}
+}

@@ -1,8 +1,11 @@
 // STAND-IN for tests only, not Tyk code. Mirrors the x-tyk-api-gateway types
-// of github.com/TykTechnologies/tyk/apidef/oas (x_tyk_gateway.go, info.go,
-// server.go, authentication.go, upstream.go, middleware.go) on the path a
-// custom Go auth plugin reads. Names, pointer-ness and JSON tags are the real
-// ones (identical in v5.8.x and v5.14.0); fields off that path are left out.
+// of github.com/TykTechnologies/tyk/apidef/oas (root.go, server.go,
+// authentication.go, upstream.go, middleware.go, time.go) on the path a custom
+// Go auth plugin and the gateway's session handling read. Names,
+// pointer-ness and JSON tags are the real ones, checked at tags v5.3.13,
+// v5.8.0, v5.8.12, v5.8.15 and v5.14.0 (the same in all of them, except
+// Authentication.CustomKeyLifetime, which v5.3.13 lacks); fields off that
+// path are left out.
 package oas
 
 import "github.com/TykTechnologies/tyk/apidef"
@@ -73,16 +76,54 @@ type Authentication struct {
 	// Custom contains the configurations related to Custom authentication mode
 	// (classic: custom_plugin_auth_enabled and custom_middleware.auth_check).
 	Custom *CustomPluginAuthentication `bson:"custom,omitempty" json:"custom,omitempty"`
+	// CustomKeyLifetime is the API's session lifetime (classic:
+	// session_lifetime and session_lifetime_respects_key_expiration).
+	// Present from v5.8.0; v5.3.13 has no such field.
+	CustomKeyLifetime *CustomKeyLifetime `bson:"customKeyLifetime,omitempty" json:"customKeyLifetime,omitempty"`
 }
 
-// CustomPluginAuthentication holds configuration for custom plugins. (The
-// inline auth sources, used by coprocess drivers only, are left out.)
+// CustomKeyLifetime is how long the gateway keeps the sessions of this API
+// in Redis. The gateway extracts it into the classic fields: Enabled false
+// gives session_lifetime 0, else Value in whole seconds; RespectValidity is
+// session_lifetime_respects_key_expiration.
+type CustomKeyLifetime struct {
+	// Enabled turns the API's own lifetime on.
+	Enabled bool `bson:"enabled,omitempty" json:"enabled,omitempty"`
+	// Value is the lifetime, written like "1h" or "90s".
+	Value ReadableDuration `bson:"value" json:"value"`
+	// RespectValidity keeps a session until its own expiry when that is
+	// later than the lifetime.
+	RespectValidity bool `bson:"respectValidity,omitempty" json:"respectValidity,omitempty"`
+}
+
+// CustomPluginAuthentication holds configuration for custom plugins
+// (apidef/oas/authentication.go, the same in v5.3.13, v5.8.x and v5.14.0).
 type CustomPluginAuthentication struct {
 	// Enabled activates the custom plugin authentication mode.
 	Enabled bool `bson:"enabled" json:"enabled"` // required
 	// Config contains configuration related to custom authentication plugin
 	// (classic: custom_middleware.auth_check).
 	Config *AuthenticationPlugin `bson:"config,omitempty" json:"config,omitempty"`
+	// AuthSources are the token sources (header, cookie, query), inline as
+	// in Tyk. Tyk documents them as valid only with the coprocess driver
+	// and extracts them into classic auth_configs["coprocess"]; the Go
+	// plugin driver never reads them, and StripAuth strips what they name.
+	AuthSources `bson:",inline" json:",inline"`
+}
+
+// AuthSources are where an authentication token may be read from.
+type AuthSources struct {
+	Header *AuthSource `bson:"header,omitempty" json:"header,omitempty"`
+	Cookie *AuthSource `bson:"cookie,omitempty" json:"cookie,omitempty"`
+	Query  *AuthSource `bson:"query,omitempty" json:"query,omitempty"`
+}
+
+// AuthSource is one token source.
+type AuthSource struct {
+	// Enabled activates the auth source.
+	Enabled bool `bson:"enabled" json:"enabled"` // required
+	// Name is the header, cookie or query parameter name.
+	Name string `bson:"name,omitempty" json:"name,omitempty"`
 }
 
 // AuthenticationPlugin holds the configuration for custom authentication plugin.

@@ -1,0 +1,122 @@
+package adtest
+
+import (
+	"errors"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// transport is how a test client reaches the DC.
+type transport string
+
+const (
+	plain    transport = "plain"
+	startTLS transport = "starttls"
+	ldaps    transport = "ldaps"
+)
+
+// dial connects over tr, verifying the DC's certificate for the TLS
+// transports.
+func dial(t testing.TB, dc *DC, tr transport) *ldap.Conn {
+	t.Helper()
+	var (
+		c   *ldap.Conn
+		err error
+	)
+	switch tr {
+	case plain:
+		c, err = ldap.DialURL(dc.LDAPURL())
+	case startTLS:
+		if c, err = ldap.DialURL(dc.StartTLSURL()); err == nil {
+			if err = c.StartTLS(dc.ClientTLSConfig()); err != nil {
+				c.Close()
+			}
+		}
+	case ldaps:
+		c, err = ldap.DialURL(dc.LDAPSURL(), ldap.DialWithTLSConfig(dc.ClientTLSConfig()))
+	default:
+		t.Fatalf("unknown transport %q", tr)
+	}
+	if err != nil {
+		t.Fatalf("dial %s: %v", tr, err)
+	}
+	c.SetTimeout(10 * time.Second)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// bind dials over tr, binds and returns the bind error.
+func bind(t testing.TB, dc *DC, tr transport, name, password string) error {
+	t.Helper()
+	c := dial(t, dc, tr)
+	defer c.Close()
+	return c.Bind(name, password)
+}
+
+// boundConn returns an LDAPS connection bound as (name, password).
+func boundConn(t testing.TB, dc *DC, name, password string) *ldap.Conn {
+	t.Helper()
+	c := dial(t, dc, ldaps)
+	if err := c.Bind(name, password); err != nil {
+		t.Fatalf("bind %s: %v", name, err)
+	}
+	return c
+}
+
+// resultCode is the LDAP result code of err (0 for nil, -1 if not LDAP).
+func resultCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var le *ldap.Error
+	if errors.As(err, &le) {
+		return int(le.ResultCode)
+	}
+	return -1
+}
+
+// sampleUser fails the test if key is unknown.
+func sampleUser(t testing.TB, key string) SampleUser {
+	t.Helper()
+	u, ok := SampleUserByKey(key)
+	if !ok {
+		t.Fatalf("no sample user %q", key)
+	}
+	return u
+}
+
+// normDNs lower-cases and sorts DNs for set comparison (AD compares DNs
+// case-insensitively and returns them as stored).
+func normDNs(dns []string) []string {
+	out := make([]string, len(dns))
+	for i, d := range dns {
+		out[i] = strings.ToLower(d)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sameDNs(got, want []string) bool { return slices.Equal(normDNs(got), normDNs(want)) }
+
+func entryDNs(entries []*ldap.Entry) []string {
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = e.DN
+	}
+	return out
+}
+
+// search runs a search on c and fails the test on error.
+func search(t testing.TB, c *ldap.Conn, base string, scope int, filter string, attrs ...string) *ldap.SearchResult {
+	t.Helper()
+	res, err := c.Search(ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, 0, false, filter, attrs, nil))
+	if err != nil {
+		t.Fatalf("search %s %s: %v", base, filter, err)
+	}
+	return res
+}

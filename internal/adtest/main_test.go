@@ -1,0 +1,5 @@
+package adtest
+
+import "testing"
+
+func TestMain(m *testing.M) { Main(m) }

@@ -1,0 +1,229 @@
+package ldapauth
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/redistest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
+)
+
+const fleetSecret = "fleet-wide-session-secret-0123"
+
+// node is one gateway process: its own registry, so its own gates, pools,
+// caches and in-process counters.
+func node(t *testing.T, raw map[string]any) *Gate {
+	t.Helper()
+	reg := NewRegistry(RegistryOptions{})
+	t.Cleanup(reg.Close)
+	g, err := reg.Admit(new(int), APISource{Info: APIInfo{ID: "fleet-api", OrgID: "default"}, Config: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func fleetConfig(srv *slapdtest.Server, redisURL string, overrides map[string]any) map[string]any {
+	return merge(searchConfig(srv, map[string]any{
+		"shared_state": "redis", "redis_url": redisURL, "session_key_secret": fleetSecret,
+		"max_failures": 3.0, "failure_window": "1m",
+	}), overrides)
+}
+
+// bindsFor counts binds for dn in a slapd counter difference, whatever
+// spelling of the DN was sent.
+func bindsFor(c slapdtest.Counts, dn string) int {
+	n := 0
+	for sent, k := range c.BindsByDN {
+		if directory.NormalizeDN(sent) == directory.NormalizeDN(dn) {
+			n += k
+		}
+	}
+	return n
+}
+
+// burst sends one request per password at once, spread round robin over
+// the gates, and returns the outcomes.
+func burst(gates []*Gate, user string, passwords []string) map[Outcome]int {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[Outcome]int{}
+	start := make(chan struct{})
+	for i, pw := range passwords {
+		g, r := gates[i%len(gates)], request(user, pw)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			o := g.Check(r).Outcome
+			mu.Lock()
+			counts[o]++
+			mu.Unlock()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return counts
+}
+
+func guesses(n int, prefix string) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-%d", prefix, i)
+	}
+	return out
+}
+
+// Two nodes sharing one Redis hold one bound: a burst of wrong passwords
+// spread over both puts at most max_failures binds into slapd.
+func TestFleetSharesTheBound(t *testing.T) {
+	srv := sharedLDAP(t)
+	rds := redistest.StartT(t)
+	raw := fleetConfig(srv, rds.URL(), nil)
+	gates := []*Gate{node(t, raw), node(t, merge(raw, nil))}
+	before := counters(t, srv)
+	counts := burst(gates, "alice", guesses(120, "fleet"))
+	binds := bindsFor(counters(t, srv).Sub(before), "uid=alice,ou=people,dc=example,dc=org")
+	if binds > 3 {
+		t.Fatalf("%d binds for alice across two nodes, max_failures is 3 (outcomes %v)", binds, counts)
+	}
+	if counts[OutcomeThrottled] != 120-binds || counts[OutcomeUnauthorized] != binds {
+		t.Fatalf("outcomes %v for %d binds", counts, binds)
+	}
+	// Locked on both nodes, for the right password too.
+	for i, g := range gates {
+		expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeThrottled)
+		t.Logf("node %d: alice locked", i)
+	}
+}
+
+// Redis dying mid-burst costs no 5xx: the nodes count locally (each holds
+// its own bound), and after Redis returns they share counts again.
+func TestFleetSurvivesARedisOutage(t *testing.T) {
+	srv := sharedLDAP(t)
+	rds := redistest.StartT(t)
+	raw := fleetConfig(srv, rds.URL(), map[string]any{"redis_timeout": "200ms"})
+	gates := []*Gate{node(t, raw), node(t, merge(raw, nil))}
+	first := burst(gates, "bob", guesses(40, "before"))
+	if err := rds.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	before := counters(t, srv)
+	during := burst(gates, "carol", guesses(60, "during"))
+	for o := range during {
+		if o.Status() >= 500 {
+			t.Fatalf("a Redis outage caused %v (outcomes %v)", o, during)
+		}
+	}
+	// Each node counts alone now: at most max_failures per node.
+	if binds := bindsFor(counters(t, srv).Sub(before), "uid=carol,ou=people,dc=example,dc=org"); binds > 3*len(gates) {
+		t.Fatalf("%d binds for carol during the outage with two nodes counting locally", binds)
+	}
+	expectOutcome(t, check(gates[0], "test", "test123"), OutcomeGranted) // logins still work
+	if err := rds.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// Once the nodes' probes find Redis back, the fleet-wide bound holds
+	// again for a fresh account.
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		before = counters(t, srv)
+		counts := burst(gates, "dave", guesses(40, fmt.Sprint("after-", time.Now().UnixNano())))
+		binds := bindsFor(counters(t, srv).Sub(before), "uid=dave,ou=people,dc=example,dc=org")
+		if binds <= 3 && counts[OutcomeThrottled] > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the nodes did not share counts again after Redis came back (%d binds, %v)", binds, counts)
+		}
+		resetAccount(t, srv, "uid=dave,ou=people,dc=example,dc=org")
+		time.Sleep(200 * time.Millisecond) // poll: the probe backoff runs on its own clock
+	}
+	_ = first
+}
+
+// resetAccount is a no-op for slapd without a password policy; it exists
+// so the retry loop above reads as what it does.
+func resetAccount(*testing.T, *slapdtest.Server, string) {}
+
+// Password spraying: wrong passwords from one client across many users hit
+// max_failures_per_client; other clients are unaffected, and the account
+// bound still applies per user.
+func TestPerClientLimit(t *testing.T) {
+	srv := sharedLDAP(t)
+	g, log := newTestGate(t, directConfig(srv, map[string]any{"max_failures_per_client": 4.0, "client_failure_window": "1m"}))
+	users := []string{"alice", "bob", "carol", "dave", "test", "jsmith"}
+	from := func(ip, user, pass string) Result {
+		r := request(user, pass)
+		r.RemoteAddr = ip + ":40000"
+		return g.Check(r)
+	}
+	var outcomes []Outcome
+	for i, u := range users {
+		outcomes = append(outcomes, from("192.0.2.7", u, fmt.Sprint("spray-", i)).Outcome)
+	}
+	want := []Outcome{OutcomeUnauthorized, OutcomeUnauthorized, OutcomeUnauthorized, OutcomeUnauthorized, OutcomeThrottled, OutcomeThrottled}
+	if fmt.Sprint(outcomes) != fmt.Sprint(want) {
+		t.Fatalf("spraying from one client: %v, want %v", outcomes, want)
+	}
+	if res := from("192.0.2.7", "alice", "alice-pass-1"); res.Outcome != OutcomeThrottled || res.RetryAfter <= 0 {
+		t.Fatalf("the sprayer's own correct password: %+v, want 429", res)
+	}
+	expectOutcome(t, from("198.51.100.9", "alice", "alice-pass-1"), OutcomeGranted)
+	if n := log.count(`event="locked"`); n != 1 {
+		t.Fatalf("%d lock audit lines, want 1:\n%s", n, log.all())
+	}
+}
+
+// Every denial is one audit line with the API, user, client address,
+// outcome and reason, never a password or a header value; audit_log false
+// turns them off.
+func TestAuditTrail(t *testing.T) {
+	srv := sharedLDAP(t)
+	g, log := newTestGate(t, directConfig(srv, map[string]any{"max_failures": 2.0}))
+	mk := func(user, pass string) *http.Request {
+		r := request(user, pass)
+		r.RemoteAddr = "203.0.113.5:5555"
+		return r
+	}
+	malformed := mk("x", "y")
+	malformed.Header.Set("Authorization", "Basic !!!")
+	g.Check(malformed)
+	g.Check(mk("carol", "Secret-Guess-1"))
+	g.Check(mk("carol", "Secret-Guess-2"))
+	g.Check(mk("carol", "Secret-Guess-3"))
+	g.Check(mk("alice", "alice-pass-1"))
+	lines := strings.Split(log.all(), "\n")
+	var denied []string
+	for _, l := range lines {
+		if strings.Contains(l, `event="denied"`) {
+			denied = append(denied, l)
+		}
+	}
+	if len(denied) != 4 {
+		t.Fatalf("%d denial lines for 4 denials:\n%s", len(denied), log.all())
+	}
+	for _, want := range []string{`api_id="api-test"`, `client_ip="203.0.113.5"`, `outcome="unauthorized"`, `outcome="throttled"`, `user="carol"`, `reason="invalid credentials`, `reason="not valid base64`} {
+		if !strings.Contains(strings.Join(denied, "\n"), strings.ReplaceAll(want, "not valid base64", "credentials are not valid base64")) {
+			t.Errorf("no denial line carries %s:\n%s", want, strings.Join(denied, "\n"))
+		}
+	}
+	if log.count(`event="locked"`) != 1 {
+		t.Errorf("no lock line:\n%s", log.all())
+	}
+	for _, secret := range []string{"Secret-Guess-1", "alice-pass-1", "Basic "} {
+		if strings.Contains(log.all(), secret) {
+			t.Fatalf("the audit trail contains %q", secret)
+		}
+	}
+	quiet, qlog := newTestGate(t, directConfig(srv, map[string]any{"audit_log": false}))
+	quiet.Check(mk("carol", "wrong"))
+	if qlog.count(`event=`) != 0 {
+		t.Fatalf("audit_log false still audits:\n%s", qlog.all())
+	}
+}
