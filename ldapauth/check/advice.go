@@ -172,14 +172,6 @@ func (ac *adviceContext) unattributedAdvice(err error) string {
 	return err.Error()
 }
 
-// credentialsAdvice is for a request refused before any directory traffic.
-func credentialsAdvice(res ldapauth.Result, reason string) string {
-	if res.Outcome == ldapauth.OutcomeUnauthorized && strings.HasPrefix(reason, "credentials rejected") {
-		return "the gateway refuses these credentials before asking the directory (" + strings.TrimPrefix(reason, "credentials rejected: ") + ")"
-	}
-	return ""
-}
-
 // resultCode returns the LDAP result code err carries.
 func resultCode(err error) (uint16, bool) {
 	var le *ldap.Error

@@ -180,3 +180,10 @@ func plaintextNotes(cfg *ldapauth.Config) []string {
 func usesTLS(cfg *ldapauth.Config) bool {
 	return cfg.Directory.StartTLS || slices.ContainsFunc(cfg.Directory.Servers, directory.Server.Encrypted)
 }
+
+func sharedStateNote(cfg *ldapauth.Config) string {
+	if cfg.SharedState == ldapauth.SharedRedis {
+		return " (with shared_state redis the gateway counts them in its Redis, which this check does not use)"
+	}
+	return ""
+}

@@ -119,6 +119,9 @@ type Session struct {
 	// AccessRights maps the API ID to its name and versions.
 	AccessRights    map[string]AccessRight `json:"access_rights"`
 	LifetimeSeconds int64                  `json:"lifetime_seconds"`
+	// Expires is when Tyk would consider the session expired (Unix
+	// seconds): session_lifetime from now, renewed by every request.
+	Expires int64 `json:"expires"`
 	// Persist says whether this request would write the session to Redis.
 	Persist bool `json:"persist"`
 	// UpstreamHeaders are the headers the upstream would receive from the

@@ -123,6 +123,10 @@ func (r *Report) parseConfig(src *Source, opts Options) (*ldapauth.Config, map[s
 		r.Verdict = Verdict{Status: http.StatusInternalServerError, Outcome: ldapauth.OutcomeMisconfigured.String(),
 			Reason: configErrorReason, Advice: advice, Step: step.Name}
 	}
+	if src.Unsupported != nil {
+		fail([]ConfigProblem{{Key: src.Unsupported.Key, Problem: src.Unsupported.Problem}}, "remove "+src.Unsupported.Key+" from the API definition")
+		return nil, nil, false
+	}
 	if src.DisabledBy != "" {
 		fail([]ConfigProblem{{Key: src.DisabledBy, Problem: "the plugin configuration is disabled; enable it to use LDAP authentication"}},
 			disabledAdvice(src.DisabledBy))
@@ -149,6 +153,10 @@ func (r *Report) parseConfig(src *Source, opts Options) (*ldapauth.Config, map[s
 	step.Notes = append(step.Notes, secretNotes(written, src.Env)...)
 	step.Notes = append(step.Notes, caNotes(cfg, raw)...)
 	step.Notes = append(step.Notes, plaintextNotes(cfg)...)
+	if cfg.MaxFailures > 0 || cfg.MaxFailuresPerClient > 0 {
+		step.Notes = append(step.Notes, "failure counts start empty in this check: an account or client the gateway is throttling now would get 429 there"+
+			sharedStateNote(cfg))
+	}
 	step.TookMS = millis(time.Since(start))
 	r.Steps = append(r.Steps, step)
 	return cfg, raw, true
@@ -244,8 +252,8 @@ func (r *Report) checkRequest(src *Source, cfg *ldapauth.Config, gate *ldapauth.
 		v.Step = "access"
 	case blamed >= 0:
 		v.Advice, v.Step = steps[blamed].Advice, steps[blamed].Name
-	default:
-		v.Advice = credentialsAdvice(res, v.Reason)
+	case len(steps) == 0 && res.Outcome == ldapauth.OutcomeUnauthorized:
+		v.Advice = "the gateway refuses these credentials before asking the directory (" + v.Reason + ")"
 	}
 	if v.Reason == "" {
 		v.Reason = res.Outcome.String()
@@ -281,7 +289,7 @@ func sessionOf(src *Source, cfg *ldapauth.Config, gate *ldapauth.Gate, req *http
 		KeyID: res.Grant.KeyID, Alias: res.Grant.Identity.Username, OrgID: src.API.OrgID,
 		Policies: append([]string{}, res.Grant.Policies...), MetaData: res.Grant.CopyMetaData(),
 		AccessRights:    map[string]AccessRight{src.API.ID: {APIName: src.API.Name, Versions: src.API.Versions}},
-		LifetimeSeconds: int64(cfg.SessionLifetime / time.Second), Persist: res.Persist,
+		LifetimeSeconds: int64(cfg.SessionLifetime / time.Second), Expires: sessionExpiry(time.Now(), cfg.SessionLifetime), Persist: res.Persist,
 		UpstreamHeaders: map[string]string{}, RemovedHeaders: []string{},
 	}
 	for name, values := range req.Header {
@@ -344,3 +352,13 @@ func (r *recorder) list() []directory.Step {
 }
 
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// sessionExpiry is the binding's Expires: session_lifetime from now,
+// rounded up to the whole second Tyk stores.
+func sessionExpiry(now time.Time, lifetime time.Duration) int64 {
+	end := now.Add(lifetime)
+	if end.Nanosecond() > 0 {
+		return end.Unix() + 1
+	}
+	return end.Unix()
+}

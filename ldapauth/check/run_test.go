@@ -315,6 +315,14 @@ func TestRunAgainstSlapd(t *testing.T) {
 			wantAdvice: "set config_data_disabled to false",
 		},
 		{
+			name: "auth source other than Authorization",
+			file: `{"api_id": "q", "custom_plugin_auth_enabled": true, "custom_middleware": {"driver": "goplugin", "auth_check": {"name": "LDAPAuth"}},
+				"auth_configs": {"coprocess": {"use_param": true}}, "config_data": {"urls": ["` + srv.URL() + `"], "user_dn_template": "uid={username},` + slapdtest.PeopleDN + `"}}`,
+			username: alice.UID, password: alice.Password, wantStatus: 500, wantStep: "config",
+			wantAdvice: "remove auth_configs.coprocess from the API definition",
+			check:      wantConfigError("auth_configs.coprocess", "names an auth source other than the Authorization header"),
+		},
+		{
 			name:     "credentials refused before the directory",
 			config:   searchConfig(srv, nil),
 			username: alice.UID, password: "", wantStatus: 401,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
 )
@@ -44,6 +45,9 @@ type Source struct {
 	// DisabledBy names the setting that switches the configuration off,
 	// exactly as the gateway binding reports it.
 	DisabledBy string
+	// Unsupported is a setting of the definition the gateway binding
+	// refuses (an auth source other than the Authorization header).
+	Unsupported *ldapauth.ConfigError
 	// Env is what the gateway's env:// substitution did to the file.
 	Env Substitution
 	// Warnings are settings outside the plugin configuration that stop the
@@ -123,6 +127,12 @@ type classicDefinition struct {
 	VersionData struct {
 		Versions map[string]json.RawMessage `json:"versions"`
 	} `json:"version_data"`
+	AuthConfigs map[string]struct {
+		UseParam       bool   `json:"use_param"`
+		UseCookie      bool   `json:"use_cookie"`
+		DisableHeader  bool   `json:"disable_header"`
+		AuthHeaderName string `json:"auth_header_name"`
+	} `json:"auth_configs"`
 }
 
 func readClassic(text []byte) (*Source, error) {
@@ -140,6 +150,9 @@ func readClassic(text []byte) (*Source, error) {
 	// driver hands config_data over either way.
 	if def.ConfigDataDisabled {
 		src.DisabledBy = "config_data_disabled"
+	}
+	if ac, ok := def.AuthConfigs["coprocess"]; ok {
+		src.Unsupported = authSourceProblem("auth_configs.coprocess", ac.UseParam, ac.UseCookie, ac.DisableHeader, ac.AuthHeaderName)
 	}
 	if def.UseKeyless {
 		src.Warnings = append(src.Warnings, "use_keyless is true: the gateway lets every request in without calling the plugin; set it to false")
@@ -190,7 +203,10 @@ type oasDefinition struct {
 			Authentication *struct {
 				Enabled bool `json:"enabled"`
 				Custom  *struct {
-					Enabled bool `json:"enabled"`
+					Enabled bool        `json:"enabled"`
+					Header  *authSource `json:"header"`
+					Cookie  *authSource `json:"cookie"`
+					Query   *authSource `json:"query"`
 					Config  *struct {
 						Enabled      bool   `json:"enabled"`
 						FunctionName string `json:"functionName"`
@@ -230,6 +246,15 @@ func readOAS(text []byte) (*Source, error) {
 	}
 	src.API = ldapauth.APIInfo{ID: ext.Info.ID, OrgID: ext.Info.OrgID, Name: ext.Info.Name, Versions: []string{"Default"}}
 	src.Warnings = oasWiring(&def)
+	if auth := ext.Server.Authentication; auth != nil && auth.Custom != nil {
+		c := auth.Custom
+		header, noHeader := "", false
+		if c.Header != nil {
+			header, noHeader = c.Header.Name, !c.Header.Enabled
+		}
+		src.Unsupported = authSourceProblem("server.authentication.custom", c.Query != nil && c.Query.Enabled,
+			c.Cookie != nil && c.Cookie.Enabled, noHeader, header)
+	}
 	var data *struct {
 		Enabled bool           `json:"enabled"`
 		Value   map[string]any `json:"value"`
@@ -281,4 +306,22 @@ func readBareConfig(text []byte) (*Source, error) {
 		return nil, errors.New("the file holds null, not a configuration object")
 	}
 	return &Source{Kind: KindConfig, Config: cfg}, nil
+}
+
+// authSource is one of a Tyk OAS API's token sources.
+type authSource struct {
+	Enabled bool   `json:"enabled"`
+	Name    string `json:"name"`
+}
+
+// authSourceProblem is the gateway binding's rule: an auth source other
+// than the Authorization header is refused, because Tyk applies auth
+// sources to coprocess plugins only, and strips the configured source
+// instead of Authorization.
+func authSourceProblem(key string, query, cookie, noHeader bool, header string) *ldapauth.ConfigError {
+	if !query && !cookie && !noHeader && (header == "" || strings.EqualFold(header, "Authorization")) {
+		return nil
+	}
+	return &ldapauth.ConfigError{Key: key, Problem: "names an auth source other than the Authorization header; " +
+		"this plugin reads HTTP Basic credentials from Authorization only (Tyk applies auth sources to coprocess plugins, not Go plugins): remove it"}
 }

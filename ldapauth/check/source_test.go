@@ -20,8 +20,38 @@ func TestReadSource(t *testing.T) {
 		wantDisabled string
 		wantURL      string // config["urls"][0]
 		wantWarning  string // a substring of one warning; "" means no warnings
+		wantUnsupp   string // the key of Unsupported
 		wantErr      string
 	}{
+		{
+			name: "classic with a query auth source", file: `{"api_id": "a1", "custom_plugin_auth_enabled": true,
+				"custom_middleware": {"driver": "goplugin", "auth_check": {"name": "LDAPAuth"}},
+				"auth_configs": {"coprocess": {"use_param": true, "param_name": "auth"}}}`,
+			wantKind: KindClassic, wantID: "a1", wantVersions: []string{"Default"}, wantPath: "config_data",
+			wantUnsupp: "auth_configs.coprocess",
+		},
+		{
+			name: "classic with the Authorization header as auth source", file: `{"api_id": "a1", "custom_plugin_auth_enabled": true,
+				"custom_middleware": {"driver": "goplugin", "auth_check": {"name": "LDAPAuth"}},
+				"auth_configs": {"coprocess": {"auth_header_name": "authorization"}, "authToken": {"use_param": true}}}`,
+			wantKind: KindClassic, wantID: "a1", wantVersions: []string{"Default"}, wantPath: "config_data",
+		},
+		{
+			name: "oas with a cookie auth source", file: `{"openapi": "3.0.3", "x-tyk-api-gateway": {"info": {"id": "o-1"},
+				"server": {"authentication": {"enabled": true, "custom": {"enabled": true, "cookie": {"enabled": true, "name": "c"},
+				"config": {"enabled": true, "functionName": "LDAPAuth"}}}},
+				"middleware": {"global": {"pluginConfig": {"driver": "goplugin", "data": {"enabled": true, "value": {}}}}}}}`,
+			wantKind: KindOAS, wantID: "o-1", wantVersions: []string{"Default"},
+			wantPath: "x-tyk-api-gateway.middleware.global.pluginConfig.data.value", wantUnsupp: "server.authentication.custom",
+		},
+		{
+			name: "oas with another header", file: `{"openapi": "3.0.3", "x-tyk-api-gateway": {"info": {"id": "o-1"},
+				"server": {"authentication": {"enabled": true, "custom": {"enabled": true, "header": {"enabled": true, "name": "X-Auth"},
+				"config": {"enabled": true, "functionName": "LDAPAuth"}}}},
+				"middleware": {"global": {"pluginConfig": {"driver": "goplugin", "data": {"enabled": true, "value": {}}}}}}}`,
+			wantKind: KindOAS, wantID: "o-1", wantVersions: []string{"Default"},
+			wantPath: "x-tyk-api-gateway.middleware.global.pluginConfig.data.value", wantUnsupp: "server.authentication.custom",
+		},
 		{
 			name: "classic", file: `{"api_id": "a1", "org_id": "o1", "name": "A", "use_keyless": false,
 				"custom_plugin_auth_enabled": true,
@@ -115,6 +145,13 @@ func TestReadSource(t *testing.T) {
 			}
 			if !slices.Equal(src.API.Versions, tc.wantVersions) {
 				t.Errorf("versions %v, want %v", src.API.Versions, tc.wantVersions)
+			}
+			gotUnsupp := ""
+			if src.Unsupported != nil {
+				gotUnsupp = src.Unsupported.Key
+			}
+			if gotUnsupp != tc.wantUnsupp {
+				t.Errorf("Unsupported %v, want key %q", src.Unsupported, tc.wantUnsupp)
 			}
 			if src.DisabledBy != tc.wantDisabled {
 				t.Errorf("DisabledBy %q, want %q", src.DisabledBy, tc.wantDisabled)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // WriteText prints the report for a terminal: one line per step with its
@@ -53,7 +54,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		if s.KeyIDNote != "" {
 			p.more("note: " + s.KeyIDNote)
 		}
-		p.more(fmt.Sprintf("alias %s, org %s, lifetime %d s, written to Redis by this request: %t", s.Alias, orDash(s.OrgID), s.LifetimeSeconds, s.Persist))
+		p.more(fmt.Sprintf("alias %s, org %s, lifetime %d s (expires %s), written to Redis by this request: %t",
+			s.Alias, orDash(s.OrgID), s.LifetimeSeconds, time.Unix(s.Expires, 0).UTC().Format(time.RFC3339), s.Persist))
 		for _, api := range slices.Sorted(maps.Keys(s.AccessRights)) {
 			ar := s.AccessRights[api]
 			p.more(fmt.Sprintf("access rights: API %s (%s), versions %s", orDash(api), ar.APIName, strings.Join(ar.Versions, ", ")))
