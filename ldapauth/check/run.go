@@ -153,6 +153,9 @@ func (r *Report) parseConfig(src *Source, opts Options) (*ldapauth.Config, map[s
 	step.Notes = append(step.Notes, secretNotes(written, src.Env)...)
 	step.Notes = append(step.Notes, caNotes(cfg, raw)...)
 	step.Notes = append(step.Notes, plaintextNotes(cfg)...)
+	if !cfg.HideCredentials {
+		step.Notes = append(step.Notes, "hide_credentials is false: the upstream receives the client's Authorization header, unless the API's strip_auth_data (Tyk OAS: stripAuthorizationData) removes it")
+	}
 	if cfg.MaxFailures > 0 || cfg.MaxFailuresPerClient > 0 {
 		step.Notes = append(step.Notes, "failure counts start empty in this check: an account or client the gateway is throttling now would get 429 there"+
 			sharedStateNote(cfg))

@@ -247,15 +247,16 @@ func TestRunAgainstSlapd(t *testing.T) {
 		},
 		{
 			name:     "direct bind reads the entry that bound",
-			config:   map[string]any{"urls": []any{srv.URL()}, "user_dn_template": "uid={username}," + slapdtest.PeopleDN},
+			config:   map[string]any{"urls": []any{srv.URL()}, "user_dn_template": "uid={username}," + slapdtest.PeopleDN, "hide_credentials": false},
 			username: alice.UID, password: alice.Password, wantStatus: 200,
 			check: func(t *testing.T, r *Report) {
 				if got := stepNames(r); !slices.Equal(got, []string{"definition", "config", "connect", "user bind", "read entry", "decision"}) {
 					t.Errorf("steps %q", got)
 				}
-				if s := r.Session; s == nil || !strings.Contains(s.KeyIDNote, "random per-process secret") {
+				if s := r.Session; s == nil || !strings.Contains(s.KeyIDNote, "random per-process secret") || len(s.RemovedHeaders) != 0 {
 					t.Errorf("session %+v", s)
 				}
+				wantNote(t, r, "config", "hide_credentials is false: the upstream receives the client's Authorization header")
 			},
 		},
 		{

@@ -305,7 +305,8 @@ func readBareConfig(text []byte) (*Source, error) {
 	if cfg == nil {
 		return nil, errors.New("the file holds null, not a configuration object")
 	}
-	return &Source{Kind: KindConfig, Config: cfg}, nil
+	// Read as the config_data of a classic API that names no versions.
+	return &Source{Kind: KindConfig, Config: cfg, API: ldapauth.APIInfo{Versions: []string{"Default"}}}, nil
 }
 
 // authSource is one of a Tyk OAS API's token sources.

@@ -121,7 +121,7 @@ func TestReadSource(t *testing.T) {
 		},
 		{
 			name: "bare config", file: `{"urls": ["ldaps://b"], "search_base_dn": "dc=x"}`,
-			wantKind: KindConfig, wantURL: "ldaps://b",
+			wantKind: KindConfig, wantURL: "ldaps://b", wantVersions: []string{"Default"},
 		},
 		{name: "not JSON", file: `{"urls": `, wantErr: "not a JSON object"},
 		{name: "JSON array", file: `[1, 2]`, wantErr: "not a JSON object"},

@@ -26,7 +26,7 @@ type Step struct {
 	// Entries are the DNs a search returned.
 	Entries []string
 	// TLS is the handshake's outcome for StepTLS and StepStartTLS.
-	TLS *TLSInfo
+	TLS  *TLSInfo
 	Err  error
 	Took time.Duration
 }
