@@ -253,7 +253,7 @@ func (r *Report) checkRequest(src *Source, cfg *ldapauth.Config, gate *ldapauth.
 	case blamed >= 0:
 		v.Advice, v.Step = steps[blamed].Advice, steps[blamed].Name
 	case len(steps) == 0 && res.Outcome == ldapauth.OutcomeUnauthorized:
-		v.Advice = "the gateway refuses these credentials before asking the directory (" + v.Reason + ")"
+		v.Advice = "the gateway refuses these credentials before asking the directory (" + strings.TrimPrefix(v.Reason, "credentials rejected: ") + ")"
 	}
 	if v.Reason == "" {
 		v.Reason = res.Outcome.String()
