@@ -94,15 +94,15 @@ func burstVerdict(t *testing.T, replies []reply, realm string, maxRetry time.Dur
 	return unauthorized, throttled
 }
 
-// checkRetryAfter asserts a Retry-After of whole seconds in 1..max.
-func checkRetryAfter(t *testing.T, r reply, max time.Duration) {
+// checkRetryAfter asserts a Retry-After of whole seconds in 1..limit.
+func checkRetryAfter(t *testing.T, r reply, limit time.Duration) {
 	t.Helper()
 	v := r.header.Values("Retry-After")
 	secs, err := 0, error(nil)
 	if len(v) == 1 {
 		secs, err = strconv.Atoi(v[0])
 	}
-	if len(v) != 1 || err != nil || secs < 1 || time.Duration(secs)*time.Second > max {
-		t.Errorf("Retry-After %q on a %d, want one value of 1..%d seconds", v, r.status, int(max/time.Second))
+	if len(v) != 1 || err != nil || secs < 1 || time.Duration(secs)*time.Second > limit {
+		t.Errorf("Retry-After %q on a %d, want one value of 1..%d seconds", v, r.status, int(limit/time.Second))
 	}
 }
