@@ -35,9 +35,10 @@ func TestNonUniqueUsernameAttribute(t *testing.T) {
 	}{
 		{"ident-mail-search", e.search(secret...), true},
 		{"ident-mail-direct-svc", e.direct(append(secret, "bind_dn", slapdtest.ServiceAccountDN, "bind_password", slapdtest.ServiceAccountPassword)...), true},
-		// Without a service account the uniqueness search runs as the user
-		// who just bound, and slapd's ACL does not let users search
-		// ou=people: no login can be proven unique, so every one is refused.
+		// Without a service account the uniqueness search would run as the
+		// user who just bound, who may see no entry but their own: the
+		// configuration is refused (bind_dn is required), so every login
+		// answers 500.
 		{"ident-mail-direct-self", e.direct(secret...), false},
 	}
 	var all []tykhost.APIs
