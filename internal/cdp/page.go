@@ -1,0 +1,229 @@
+package cdp
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Page is one browser tab.
+type Page struct {
+	conn    *conn
+	session string
+	target  string
+}
+
+func (p *Page) call(ctx context.Context, method string, params, result any) error {
+	return p.conn.call(ctx, p.session, method, params, result)
+}
+
+// Navigate loads url and waits for the page's load event.
+func (p *Page) Navigate(ctx context.Context, url string) error {
+	loaded, cancel := p.conn.subscribe(p.session, "Page.loadEventFired")
+	defer cancel()
+	var nav struct {
+		ErrorText string `json:"errorText"`
+	}
+	if err := p.call(ctx, "Page.navigate", map[string]any{"url": url}, &nav); err != nil {
+		return err
+	}
+	if nav.ErrorText != "" {
+		return fmt.Errorf("cdp: navigate to %s: %s", url, nav.ErrorText)
+	}
+	select {
+	case _, ok := <-loaded:
+		if !ok {
+			return p.conn.closedErr()
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("cdp: no load event for %s: %w", url, ctx.Err())
+	}
+}
+
+// JSError is a JavaScript exception thrown by an evaluated expression.
+type JSError struct{ Text string }
+
+func (e *JSError) Error() string { return "cdp: JavaScript exception: " + e.Text }
+
+// Eval evaluates a JavaScript expression in the page (awaiting it if it is
+// a promise) and decodes its JSON value into out (which may be nil).
+func (p *Page) Eval(ctx context.Context, expr string, out any) error {
+	var res struct {
+		Result struct {
+			Type  string          `json:"type"`
+			Value json.RawMessage `json:"value"`
+		} `json:"result"`
+		ExceptionDetails *struct {
+			Text      string `json:"text"`
+			Exception *struct {
+				Description string `json:"description"`
+			} `json:"exception"`
+		} `json:"exceptionDetails"`
+	}
+	err := p.call(ctx, "Runtime.evaluate", map[string]any{
+		"expression": expr, "returnByValue": true, "awaitPromise": true,
+	}, &res)
+	if err != nil {
+		return err
+	}
+	if d := res.ExceptionDetails; d != nil {
+		text := d.Text
+		if d.Exception != nil && d.Exception.Description != "" {
+			text = d.Exception.Description
+		}
+		return &JSError{Text: text}
+	}
+	if out == nil {
+		return nil
+	}
+	if len(res.Result.Value) == 0 {
+		return fmt.Errorf("cdp: %q evaluated to %s, which has no JSON value", expr, res.Result.Type)
+	}
+	return json.Unmarshal(res.Result.Value, out)
+}
+
+// pollInterval is how often WaitFor re-evaluates its condition.
+const pollInterval = 50 * time.Millisecond
+
+// WaitFor evaluates the JavaScript condition until it is true or ctx ends.
+// Errors while the page is being replaced (a navigation in progress) count
+// as "not yet"; the last one is reported if the wait fails.
+func (p *Page) WaitFor(ctx context.Context, condition string) error {
+	var lastErr error
+	for {
+		var ok bool
+		err := p.Eval(ctx, "Boolean("+condition+")", &ok)
+		if err == nil && ok {
+			return nil
+		}
+		if err != nil && errors.Is(err, ErrClosed) {
+			return err
+		}
+		lastErr = err
+		select {
+		case <-ctx.Done():
+			if lastErr != nil {
+				return fmt.Errorf("cdp: waiting for %s: %w (last error: %v)", condition, ctx.Err(), lastErr)
+			}
+			return fmt.Errorf("cdp: waiting for %s: %w", condition, ctx.Err())
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// Text returns the page's visible text (document.body.innerText).
+func (p *Page) Text(ctx context.Context) (string, error) {
+	var s string
+	err := p.Eval(ctx, `document.body ? document.body.innerText : ""`, &s)
+	return s, err
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
+}
+
+// Click scrolls the first element matching the CSS selector into view and
+// clicks its centre with real mouse events, as a user would: the element
+// must be visible and not covered for the click to reach it.
+func (p *Page) Click(ctx context.Context, selector string) error {
+	var pt struct {
+		Found bool    `json:"found"`
+		X     float64 `json:"x"`
+		Y     float64 `json:"y"`
+		W     float64 `json:"w"`
+		H     float64 `json:"h"`
+	}
+	expr := `(() => {
+		const el = document.querySelector(` + jsString(selector) + `);
+		if (!el) return {found: false};
+		el.scrollIntoView({block: "center", inline: "center"});
+		const r = el.getBoundingClientRect();
+		return {found: true, x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width, h: r.height};
+	})()`
+	if err := p.Eval(ctx, expr, &pt); err != nil {
+		return err
+	}
+	if !pt.Found {
+		return fmt.Errorf("cdp: click: no element matches %s", selector)
+	}
+	if pt.W == 0 || pt.H == 0 {
+		return fmt.Errorf("cdp: click: %s is not visible (%.0fx%.0f)", selector, pt.W, pt.H)
+	}
+	for _, ev := range []map[string]any{
+		{"type": "mouseMoved", "x": pt.X, "y": pt.Y},
+		{"type": "mousePressed", "x": pt.X, "y": pt.Y, "button": "left", "buttons": 1, "clickCount": 1},
+		{"type": "mouseReleased", "x": pt.X, "y": pt.Y, "button": "left", "buttons": 0, "clickCount": 1},
+	} {
+		if err := p.call(ctx, "Input.dispatchMouseEvent", ev, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Type focuses the first element matching the CSS selector, selects what
+// it holds and types text over it (as keyboard input). Moving the focus
+// fires the previous element's change event, as it does for a user.
+func (p *Page) Type(ctx context.Context, selector, text string) error {
+	var found bool
+	expr := `(() => {
+		const el = document.querySelector(` + jsString(selector) + `);
+		if (!el) return false;
+		el.scrollIntoView({block: "center"});
+		el.focus();
+		if (typeof el.select === "function") el.select();
+		return true;
+	})()`
+	if err := p.Eval(ctx, expr, &found); err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("cdp: type: no element matches %s", selector)
+	}
+	return p.call(ctx, "Input.insertText", map[string]any{"text": text}, nil)
+}
+
+// Select chooses the option with the given value in the first <select>
+// matching the CSS selector and fires its change event.
+func (p *Page) Select(ctx context.Context, selector, value string) error {
+	var res string
+	expr := `(() => {
+		const el = document.querySelector(` + jsString(selector) + `);
+		if (!el) return "no element";
+		if (!Array.from(el.options || []).some(o => o.value === ` + jsString(value) + `)) return "no such option";
+		el.focus();
+		el.value = ` + jsString(value) + `;
+		el.dispatchEvent(new Event("input", {bubbles: true}));
+		el.dispatchEvent(new Event("change", {bubbles: true}));
+		return "";
+	})()`
+	if err := p.Eval(ctx, expr, &res); err != nil {
+		return err
+	}
+	if res != "" {
+		return fmt.Errorf("cdp: select %q in %s: %s", value, selector, res)
+	}
+	return nil
+}
+
+// Screenshot returns a PNG of the viewport.
+func (p *Page) Screenshot(ctx context.Context) ([]byte, error) {
+	var shot struct {
+		Data string `json:"data"`
+	}
+	if err := p.call(ctx, "Page.captureScreenshot", map[string]any{"format": "png"}, &shot); err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.DecodeString(shot.Data)
+}
+
+// Close closes the tab.
+func (p *Page) Close(ctx context.Context) error {
+	return p.conn.call(ctx, "", "Target.closeTarget", map[string]any{"targetId": p.target}, nil)
+}
