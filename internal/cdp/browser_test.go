@@ -127,7 +127,11 @@ func TestPageErrors(t *testing.T) {
 		{"navigate to a closed port", func() error { return p.Navigate(ctx, closed) }, "ERR_CONNECTION_REFUSED"},
 		{"JavaScript exception", func() error { return p.Eval(ctx, `(() => { throw new Error("boom") })()`, nil) }, "boom"},
 		{"unknown protocol method", func() error { return p.call(ctx, "Nope.nothing", nil, nil) }, "Nope.nothing"},
-		{"click on nothing", func() error { return p.Click(ctx, "#missing") }, "no element"},
+		{"click on nothing", func() error {
+			short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+			defer cancel()
+			return p.Click(short, "#missing")
+		}, "no element matches #missing"},
 		{"wait that never comes true", func() error {
 			short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 			defer cancel()

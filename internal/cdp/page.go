@@ -129,9 +129,24 @@ func jsString(s string) string {
 }
 
 // Click scrolls the first element matching the CSS selector into view and
-// clicks its centre with real mouse events, as a user would: the element
-// must be visible and not covered for the click to reach it.
+// clicks its centre with real mouse events, as a user would: the click
+// reaches whatever is on top at that point. It waits (until ctx ends) for
+// the element to exist and have a size: an image link has none until its
+// image has loaded.
 func (p *Page) Click(ctx context.Context, selector string) error {
+	return p.clickAt(ctx, `document.querySelector(`+jsString(selector)+`)`, selector)
+}
+
+// ClickText clicks, like Click, the first element matching the CSS
+// selector whose text (trimmed) is text: a link, button or label as the
+// user reads it.
+func (p *Page) ClickText(ctx context.Context, selector, text string) error {
+	find := `Array.from(document.querySelectorAll(` + jsString(selector) + `)).find(e => e.textContent.trim() === ` + jsString(text) + `)`
+	return p.clickAt(ctx, find, fmt.Sprintf("%s with text %q", selector, text))
+}
+
+// clickAt clicks the element the JavaScript expression find yields.
+func (p *Page) clickAt(ctx context.Context, find, what string) error {
 	var pt struct {
 		Found bool    `json:"found"`
 		X     float64 `json:"x"`
@@ -140,20 +155,32 @@ func (p *Page) Click(ctx context.Context, selector string) error {
 		H     float64 `json:"h"`
 	}
 	expr := `(() => {
-		const el = document.querySelector(` + jsString(selector) + `);
+		const el = ` + find + `;
 		if (!el) return {found: false};
 		el.scrollIntoView({block: "center", inline: "center"});
 		const r = el.getBoundingClientRect();
 		return {found: true, x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width, h: r.height};
 	})()`
-	if err := p.Eval(ctx, expr, &pt); err != nil {
-		return err
-	}
-	if !pt.Found {
-		return fmt.Errorf("cdp: click: no element matches %s", selector)
-	}
-	if pt.W == 0 || pt.H == 0 {
-		return fmt.Errorf("cdp: click: %s is not visible (%.0fx%.0f)", selector, pt.W, pt.H)
+	for {
+		err := p.Eval(ctx, expr, &pt)
+		if err == nil && pt.Found && pt.W > 0 && pt.H > 0 {
+			break
+		}
+		if errors.Is(err, ErrClosed) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			switch {
+			case err != nil:
+				return fmt.Errorf("cdp: click %s: %w", what, err)
+			case !pt.Found:
+				return fmt.Errorf("cdp: click: no element matches %s (%w)", what, ctx.Err())
+			default:
+				return fmt.Errorf("cdp: click: %s is not visible (%.0fx%.0f) (%w)", what, pt.W, pt.H, ctx.Err())
+			}
+		case <-time.After(pollInterval):
+		}
 	}
 	for _, ev := range []map[string]any{
 		{"type": "mouseMoved", "x": pt.X, "y": pt.Y},
