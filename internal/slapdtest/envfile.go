@@ -46,7 +46,7 @@ func EnvLines(s *Server, users []SampleUser) string {
 	return b.String()
 }
 
-// ShellQuote wraps v in single quotes; a quote inside becomes '\''.
+// ShellQuote wraps v in single quotes; a quote inside becomes '\”.
 func ShellQuote(v string) string {
 	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }
