@@ -46,7 +46,8 @@ func EnvLines(s *Server, users []SampleUser) string {
 	return b.String()
 }
 
-// ShellQuote wraps v in single quotes; a quote inside becomes '\”.
+// ShellQuote wraps v in single quotes; each quote inside it is closed,
+// written as \' and reopened.
 func ShellQuote(v string) string {
 	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }
