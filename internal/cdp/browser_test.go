@@ -19,7 +19,7 @@ const testPage = `<!DOCTYPE html><html><head><title>cdp test</title>
 <style>body{font:16px sans-serif;background:linear-gradient(90deg,#fdf6e3,#268bd2)} h1{color:#b58900}</style></head>
 <body><h1>cdp test page</h1>
 <form id="f"><input id="name" name="name" value="old">
-<select id="colour"><option value="red">Red</option><option value="green">Green</option></select>
+<select id="colour"><option value="red">Red</option><option value="green">Green</option><option value="b">Blue</option></select>
 <button id="go" type="button">Go</button></form>
 <p id="out"></p>
 <script>
@@ -84,6 +84,18 @@ func TestPageActions(t *testing.T) {
 		_ = p.Eval(ctx, `document.getElementById("out").textContent`, &got)
 		t.Fatalf("%v; the page shows %q", err, got)
 	}
+	if err := p.SelectText(ctx, "#colour", "Blue"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ClickText(ctx, "button", "Go"); err != nil {
+		t.Fatal(err)
+	}
+	want = `clicked o'brien "x" b trusted=true`
+	if err := p.WaitFor(ctx, `document.getElementById("out").textContent === `+jsString(want)); err != nil {
+		var got string
+		_ = p.Eval(ctx, `document.getElementById("out").textContent`, &got)
+		t.Fatalf("%v; the page shows %q", err, got)
+	}
 	shot, err := p.Screenshot(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -127,6 +139,7 @@ func TestPageErrors(t *testing.T) {
 		{"navigate to a closed port", func() error { return p.Navigate(ctx, closed) }, "ERR_CONNECTION_REFUSED"},
 		{"JavaScript exception", func() error { return p.Eval(ctx, `(() => { throw new Error("boom") })()`, nil) }, "boom"},
 		{"unknown protocol method", func() error { return p.call(ctx, "Nope.nothing", nil, nil) }, "Nope.nothing"},
+		{"an option that is not there", func() error { return p.SelectText(ctx, "select", "Purple") }, "no option"},
 		{"click on nothing", func() error {
 			short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 			defer cancel()

@@ -129,10 +129,11 @@ func jsString(s string) string {
 }
 
 // Click scrolls the first element matching the CSS selector into view and
-// clicks its centre with real mouse events, as a user would: the click
-// reaches whatever is on top at that point. It waits (until ctx ends) for
-// the element to exist and have a size: an image link has none until its
-// image has loaded.
+// clicks its centre with real mouse events, as a user would. It waits
+// (until ctx ends) for the element to exist, have a size (an image link
+// has none until its image has loaded), be the topmost element at its
+// centre, and stay in place between two looks (a page still loading
+// images moves things around).
 func (p *Page) Click(ctx context.Context, selector string) error {
 	return p.clickAt(ctx, `document.querySelector(`+jsString(selector)+`)`, selector)
 }
@@ -145,47 +146,64 @@ func (p *Page) ClickText(ctx context.Context, selector, text string) error {
 	return p.clickAt(ctx, find, fmt.Sprintf("%s with text %q", selector, text))
 }
 
+// target is where an element is, as clickAt sees it.
+type target struct {
+	Found bool    `json:"found"`
+	OnTop bool    `json:"onTop"`
+	X     float64 `json:"x"`
+	Y     float64 `json:"y"`
+	W     float64 `json:"w"`
+	H     float64 `json:"h"`
+}
+
+func (t target) clickable() bool { return t.Found && t.OnTop && t.W > 0 && t.H > 0 }
+
 // clickAt clicks the element the JavaScript expression find yields.
 func (p *Page) clickAt(ctx context.Context, find, what string) error {
-	var pt struct {
-		Found bool    `json:"found"`
-		X     float64 `json:"x"`
-		Y     float64 `json:"y"`
-		W     float64 `json:"w"`
-		H     float64 `json:"h"`
-	}
 	expr := `(() => {
 		const el = ` + find + `;
 		if (!el) return {found: false};
 		el.scrollIntoView({block: "center", inline: "center"});
 		const r = el.getBoundingClientRect();
-		return {found: true, x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width, h: r.height};
+		const x = r.left + r.width / 2, y = r.top + r.height / 2;
+		const hit = document.elementFromPoint(x, y);
+		const onTop = !!hit && (el.contains(hit) || (el.control && el.control === hit));
+		return {found: true, onTop: onTop, x: x, y: y, w: r.width, h: r.height};
 	})()`
+	var last target
 	for {
-		err := p.Eval(ctx, expr, &pt)
-		if err == nil && pt.Found && pt.W > 0 && pt.H > 0 {
+		var now target
+		err := p.Eval(ctx, expr, &now)
+		if err == nil && now.clickable() && now == last {
 			break
 		}
 		if errors.Is(err, ErrClosed) {
 			return err
+		}
+		if err == nil {
+			last = now
 		}
 		select {
 		case <-ctx.Done():
 			switch {
 			case err != nil:
 				return fmt.Errorf("cdp: click %s: %w", what, err)
-			case !pt.Found:
+			case !now.Found:
 				return fmt.Errorf("cdp: click: no element matches %s (%w)", what, ctx.Err())
+			case now.W == 0 || now.H == 0:
+				return fmt.Errorf("cdp: click: %s is not visible (%.0fx%.0f) (%w)", what, now.W, now.H, ctx.Err())
+			case !now.OnTop:
+				return fmt.Errorf("cdp: click: %s is covered by another element (%w)", what, ctx.Err())
 			default:
-				return fmt.Errorf("cdp: click: %s is not visible (%.0fx%.0f) (%w)", what, pt.W, pt.H, ctx.Err())
+				return fmt.Errorf("cdp: click: %s keeps moving (%w)", what, ctx.Err())
 			}
 		case <-time.After(pollInterval):
 		}
 	}
 	for _, ev := range []map[string]any{
-		{"type": "mouseMoved", "x": pt.X, "y": pt.Y},
-		{"type": "mousePressed", "x": pt.X, "y": pt.Y, "button": "left", "buttons": 1, "clickCount": 1},
-		{"type": "mouseReleased", "x": pt.X, "y": pt.Y, "button": "left", "buttons": 0, "clickCount": 1},
+		{"type": "mouseMoved", "x": last.X, "y": last.Y},
+		{"type": "mousePressed", "x": last.X, "y": last.Y, "button": "left", "buttons": 1, "clickCount": 1},
+		{"type": "mouseReleased", "x": last.X, "y": last.Y, "button": "left", "buttons": 0, "clickCount": 1},
 	} {
 		if err := p.call(ctx, "Input.dispatchMouseEvent", ev, nil); err != nil {
 			return err
@@ -237,6 +255,23 @@ func (p *Page) Select(ctx context.Context, selector, value string) error {
 		return fmt.Errorf("cdp: select %q in %s: %s", value, selector, res)
 	}
 	return nil
+}
+
+// SelectText chooses, like Select, the option whose text (trimmed) is text.
+func (p *Page) SelectText(ctx context.Context, selector, text string) error {
+	var value *string
+	expr := `(() => {
+		const el = document.querySelector(` + jsString(selector) + `);
+		const o = el && Array.from(el.options || []).find(o => o.text.trim() === ` + jsString(text) + `);
+		return o ? o.value : null;
+	})()`
+	if err := p.Eval(ctx, expr, &value); err != nil {
+		return err
+	}
+	if value == nil {
+		return fmt.Errorf("cdp: select: no option %q in %s", text, selector)
+	}
+	return p.Select(ctx, selector, *value)
 }
 
 // Screenshot returns a PNG of the viewport.

@@ -19,7 +19,9 @@ import (
 // back to the installed (Debian: /etc/phpldapadmin) configuration. Here
 // htdocs/ and lib/ are real directories whose entries link into the
 // installation, config/ holds the generated file, and everything else
-// (templates, locale, queries, hooks, ...) is linked as it is.
+// (templates, locale, queries, hooks, ...) is linked as it is. The one
+// file of lib/ that is copied instead is functions.php, repaired (see
+// cipherFixes).
 func buildSite(installDir, dir string, configPHP []byte) (warnings []string, err error) {
 	entries, err := os.ReadDir(installDir)
 	if err != nil {
@@ -30,8 +32,12 @@ func buildSite(installDir, dir string, configPHP []byte) (warnings []string, err
 		src := filepath.Join(installDir, name)
 		dst := filepath.Join(dir, name)
 		switch name {
-		case "htdocs", "lib":
+		case "htdocs":
 			err = linkEntries(src, dst)
+		case "lib":
+			if err = linkEntries(src, dst); err == nil {
+				err = repairFunctions(src, dst)
+			}
 		case "config":
 			err = writeConfig(dst, configPHP)
 		case "templates":
@@ -71,6 +77,24 @@ func linkEntries(src, dst string) error {
 		}
 	}
 	return nil
+}
+
+// repairFunctions replaces the link to functions.php by a copy with
+// cipherFixes applied, when they apply.
+func repairFunctions(src, dst string) error {
+	b, err := os.ReadFile(filepath.Join(src, "functions.php"))
+	if err != nil {
+		return err
+	}
+	fixed, changed := fixSessionCipher(b)
+	if !changed {
+		return nil
+	}
+	path := filepath.Join(dst, "functions.php")
+	if err := os.Remove(path); err != nil {
+		return err
+	}
+	return os.WriteFile(path, fixed, 0o644)
 }
 
 func writeConfig(dir string, configPHP []byte) error {

@@ -229,3 +229,40 @@ func TestLinkTemplates(t *testing.T) {
 		})
 	}
 }
+
+// TestSiteLayout: the pages run the installed code, except the repaired
+// functions.php, with the generated configuration.
+func TestSiteLayout(t *testing.T) {
+	s := slapdtest.StartT(t)
+	u := startUIT(t, uiOptionsFor(s))
+	site := filepath.Join(u.Dir(), "site")
+	tests := []struct {
+		path     string
+		wantLink bool
+	}{
+		{"htdocs/index.php", true},
+		{"lib/ds_ldap.php", true},
+		{"lib/functions.php", false},
+		{"config/config.php", false},
+	}
+	for _, tc := range tests {
+		fi, err := os.Lstat(filepath.Join(site, tc.path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if isLink := fi.Mode()&os.ModeSymlink != 0; isLink != tc.wantLink {
+			t.Errorf("%s: link %v, want %v", tc.path, isLink, tc.wantLink)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(site, "config", "config.php"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("config.php mode %v (%v), want 0600: it holds the session secret", fi.Mode(), err)
+	}
+	b, err := os.ReadFile(filepath.Join(site, "lib", "functions.php"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), cipherFixes[0].to) {
+		t.Error("the site's functions.php is not the repaired one")
+	}
+}
