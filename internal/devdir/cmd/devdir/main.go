@@ -135,7 +135,9 @@ func watch(ctx context.Context, d *devdir.Dev, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "devdir: php exited unexpectedly; its output:\n%s\n", d.UI.LogTail(20))
 			return 1
 		case <-tick.C:
-			if !d.LDAP.Running() {
+			// A Ctrl-C reaches slapd too (it shares the terminal's process
+			// group): its exit is then part of stopping.
+			if !d.LDAP.Running() && ctx.Err() == nil {
 				fmt.Fprintf(stderr, "devdir: slapd exited unexpectedly; log: %s\n", d.LDAP.LogFile())
 				return 1
 			}
