@@ -83,8 +83,12 @@ func (c *conn) read(r *bufio.Reader) {
 		}
 		c.dispatch(m)
 	}
+	// However the connection ended (the browser quit, Close closed the
+	// pipe, a frame was garbled), nothing more will be answered.
 	if errors.Is(err, io.EOF) {
 		err = ErrClosed
+	} else {
+		err = fmt.Errorf("%w: %v", ErrClosed, err)
 	}
 	c.mu.Lock()
 	c.err = err

@@ -19,7 +19,7 @@ type Options struct {
 	DataDir string
 	// RootPassword of the directory's admin (the UI login); default random.
 	RootPassword string
-	// UI settings: Port (0 = free), PHPPath, InstallDir, ReadyTimeout.
+	// UI settings (see UIOptions): Port (0 = free), PHPPath, InstallDir.
 	Port                int
 	PHPPath, InstallDir string
 }

@@ -10,8 +10,8 @@ import (
 
 // EnvLines are the KEY='value' lines of slapdtest.EnvLines (the names
 // devldap prints too) plus the UI's: LDAP_UI_URL, LDAP_UI_LOGIN_DN (its
-// password is LDAP_ROOT_PASSWORD), LDAP_UI_LOG_FILE, and LDAP_TUTORIAL (1 when test and
-// testgroup are left for the UI to create).
+// password is LDAP_ROOT_PASSWORD), LDAP_UI_LOG_FILE, and LDAP_TUTORIAL (1
+// when test and testgroup are left for the UI to create).
 func (d *Dev) EnvLines() string {
 	var b strings.Builder
 	b.WriteString(slapdtest.EnvLines(d.LDAP, d.Users()))
