@@ -39,7 +39,7 @@ func TestTutorialInTheBrowser(t *testing.T) {
 
 	ui.expand(slapdtest.BaseDN)
 	ui.expand(slapdtest.PeopleDN)
-	ui.treeShows(peopleDNs(d.Users()))
+	ui.treeShows(append([]string{slapdtest.PeopleDN, slapdtest.GroupsDN}, peopleDNs(d.Users())...))
 	ui.shot("tree")
 
 	// The posixGroup testgroup, from the "Generic: Posix Group" form.
