@@ -133,9 +133,22 @@ member: uid=alice,ou=people,dc=example,dc=org
 
 const partnersAdminsDN = "cn=admins,ou=partners,dc=example,dc=org"
 
+// lookalikeLDIF adds, directly under the suffix, a group whose RDN value
+// holds an escaped comma so that its DN ends in ",ou=groups,dc=example,
+// dc=org" as text while it is not under ou=groups.
+const lookalikeLDIF = `
+dn: cn=admins\,ou=groups,dc=example,dc=org
+objectClass: groupOfNames
+cn: admins,ou=groups
+cn: admins
+member: uid=alice,ou=people,dc=example,dc=org
+`
+
+const lookalikeDN = `cn=admins\,ou=groups,dc=example,dc=org`
+
 func TestGroupsConfinedToBaseDN(t *testing.T) {
 	srv := slapdtest.StartT(t)
-	if err := srv.ApplyLDIF(partnersLDIF); err != nil {
+	if err := srv.ApplyLDIF(partnersLDIF + "\n" + lookalikeLDIF); err != nil {
 		t.Fatal(err)
 	}
 	allSearch := searchGroups(t)
@@ -148,13 +161,13 @@ func TestGroupsConfinedToBaseDN(t *testing.T) {
 		{"memberof under ou=groups", memberOfGroups(slapdtest.GroupsDN, false),
 			[]Group{{"developers", slapdtest.DevelopersDN}}},
 		{"memberof anywhere", memberOfGroups("", false),
-			[]Group{{"admins", partnersAdminsDN}, {"developers", slapdtest.DevelopersDN}}},
+			[]Group{{"admins", partnersAdminsDN}, {"admins,ou=groups", lookalikeDN}, {"developers", slapdtest.DevelopersDN}}},
 		{"memberof nested under ou=groups", memberOfGroups(slapdtest.GroupsDN, true),
 			[]Group{{"developers", slapdtest.DevelopersDN}, {"engineering", slapdtest.EngineeringDN}}},
 		{"search under ou=groups", searchGroups(t),
 			[]Group{{"developers", slapdtest.DevelopersDN}}},
 		{"search from the suffix", allSearch,
-			[]Group{{"admins", partnersAdminsDN}, {"developers", slapdtest.DevelopersDN}}},
+			[]Group{{"admins", partnersAdminsDN}, {"admins,ou=groups", lookalikeDN}, {"developers", slapdtest.DevelopersDN}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
