@@ -3,7 +3,9 @@ package directory
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -206,6 +208,8 @@ func TestFailoverAndReturn(t *testing.T) {
 	b := slapdtest.StartT(t)
 	o := fastTimeouts(directOptions(t, a))
 	o.Servers = []Server{mustServer(t, a.URL()), mustServer(t, b.URL())}
+	var logs lockedBuffer
+	o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	d := newDirectory(t, o)
 	clock := newFakeClock()
 	for _, ep := range d.endpoints {
@@ -255,6 +259,9 @@ func TestFailoverAndReturn(t *testing.T) {
 	if down, probing := endpointState(d.endpoints[0]); down || probing {
 		t.Fatalf("first server: down %v, probing %v after recovery", down, probing)
 	}
+	if n := strings.Count(logs.String(), "directory server is answering again"); n != 1 {
+		t.Fatalf("recovery logged %d times, want once:\n%s", n, logs.String())
+	}
 }
 
 // A frozen first server costs at most the request that found it frozen
@@ -296,5 +303,60 @@ func TestFailoverFromFrozenServer(t *testing.T) {
 	}
 	if n := counters(t, b).Searches; n < 5 {
 		t.Fatalf("second server served %d searches, want at least 5", n)
+	}
+}
+
+// lockedBuffer collects log output from any goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A dead first server is logged once when traffic fails over, then skipped
+// quietly during its backoff. No log line carries a password.
+func TestFailoverLogging(t *testing.T) {
+	srv := sharedLDAP(t)
+	var logs lockedBuffer
+	o := fastTimeouts(searchOptions(t, srv))
+	dead := slapdtest.ClosedPortURL(t)
+	o.Servers = []Server{mustServer(t, dead), mustServer(t, srv.URL())}
+	o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	d := newDirectory(t, o)
+	clock := newFakeClock()
+	for _, ep := range d.endpoints {
+		ep.now = clock.now
+	}
+	for range 3 {
+		mustAuthenticate(t, d, "alice", "alice-pass-1")
+	}
+	if _, err := authenticate(d, "alice", "wrong-password"); KindOf(err) != KindInvalidCredentials {
+		t.Fatal(err)
+	}
+	text := logs.String()
+	if n := strings.Count(text, "failing over"); n != 1 || !strings.Contains(text, dead) {
+		t.Fatalf("failover logged %d times (want once, naming %s):\n%s", n, dead, text)
+	}
+	// Once the backoff is over the dead server is probed, and logged, again.
+	clock.advance(maxBackoff)
+	mustAuthenticate(t, d, "alice", "alice-pass-1")
+	if n := strings.Count(logs.String(), "failing over"); n != 2 {
+		t.Fatalf("after the backoff, failover logged %d times, want 2:\n%s", n, logs.String())
+	}
+	for _, secret := range []string{"alice-pass-1", "wrong-password", slapdtest.ServiceAccountPassword} {
+		if strings.Contains(logs.String(), secret) {
+			t.Fatalf("a password reached the log:\n%s", logs.String())
+		}
 	}
 }
