@@ -236,6 +236,7 @@ func TestPanicInsideOperations(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newDirectory(t, tt.options(t, srv))
 			mustAuthenticate(t, d, "alice", "alice-pass-1") // pooled connections exist
+			idleBefore := idleConnections(d)
 			seen := 0
 			var mu sync.Mutex
 			setHook(d, func(op string) {
@@ -256,6 +257,11 @@ func TestPanicInsideOperations(t *testing.T) {
 				t.Fatalf("done received %v, want %v", outcomes, tt.wantOutcomes)
 			}
 			poolsIdle(t, d)
+			// The connection the panic interrupted is in an unknown state:
+			// closed, not kept.
+			if n := idleConnections(d); n != idleBefore-1 {
+				t.Fatalf("%d idle connections after the panic, %d before; want the interrupted one closed", n, idleBefore)
+			}
 			if down, probing := endpointState(d.endpoints[0]); down || probing {
 				t.Fatalf("after the panic: down %v, probing %v", down, probing)
 			}

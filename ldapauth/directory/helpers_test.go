@@ -209,6 +209,19 @@ func poolsIdle(t testing.TB, d *Directory) {
 	}
 }
 
+// idleConnections counts the idle connections of every pool.
+func idleConnections(d *Directory) int {
+	n := 0
+	for _, ep := range d.endpoints {
+		for _, p := range []*pool{ep.service, ep.user} {
+			p.mu.Lock()
+			n += len(p.idle)
+			p.mu.Unlock()
+		}
+	}
+	return n
+}
+
 // endpointState reads an endpoint's health under its lock.
 func endpointState(ep *endpoint) (down, probing bool) {
 	ep.mu.Lock()
