@@ -80,7 +80,7 @@ func TestFoldValue(t *testing.T) {
 		{" alice ", "alice"},
 		{"a  b\tc", "a b c"},
 		{"ＡＬＩＣＥ", "alice"}, // full-width (compatibility normalisation)
-		{"ﬁle", "file"},   // ligature
+		{"ﬁle", "file"},    // ligature
 		{"Straße", "strasse"},
 		{"", ""},
 	}
