@@ -21,8 +21,9 @@ import (
 //     "Couldn't detect target", written with the error template and recorded
 //     for the looping API;
 //   - only the target's host part is used: the path of tyk://name/path is
-//     ignored (v5.8.6+ put it nowhere but ctx.InternalRedirectTarget, which
-//     the host does not set: only OAS operation matching reads it);
+//     ignored. (From v5.8.6 Tyk also sets ctx.InternalRedirectTarget to
+//     /<name>/<request path> for the target's OAS operation matching; the
+//     host, which matches no operations, does not.);
 //   - the looping API's listen path is stripped when strip_listen_path is set
 //     (SanitizeProxyPaths), the version info is reset (ctxSetVersionInfo(r,
 //     nil)), and the target's whole chain (ChainObject.ThisHandler) runs with
