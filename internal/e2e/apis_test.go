@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/TykTechnologies/tyk/apidef"
@@ -122,17 +124,22 @@ func (e *env) classicDef(id string, cfg map[string]interface{}) *apidef.APIDefin
 // from JSON, as the gateway reads an OAS file.
 func (e *env) oasDef(d *apidef.APIDefinition) *oas.OAS {
 	e.t.Helper()
+	info := map[string]interface{}{"id": d.APIID, "orgId": d.OrgID, "name": d.Name,
+		"state": map[string]interface{}{"active": true, "internal": d.Internal}}
+	if v := d.VersionDefinition; v.Enabled {
+		info["versioning"] = oasVersioning(v)
+	}
 	doc := map[string]interface{}{
 		"openapi": "3.0.3",
 		"info":    map[string]interface{}{"title": d.Name, "version": "1.0.0"},
 		"paths":   map[string]interface{}{},
 		"x-tyk-api-gateway": map[string]interface{}{
-			"info":     map[string]interface{}{"id": d.APIID, "orgId": d.OrgID, "name": d.Name, "state": map[string]interface{}{"active": true}},
+			"info":     info,
 			"upstream": map[string]interface{}{"url": d.Proxy.TargetURL},
 			"server": map[string]interface{}{
 				"listenPath": map[string]interface{}{"value": d.Proxy.ListenPath, "strip": true},
 				"authentication": map[string]interface{}{
-					"enabled": true, "stripAuthorizationData": d.StripAuthData,
+					"enabled": !d.UseKeylessAccess, "stripAuthorizationData": d.StripAuthData,
 					"custom": map[string]interface{}{"enabled": true, "config": map[string]interface{}{
 						"enabled": true, "functionName": d.CustomMiddleware.AuthCheck.Name, "path": d.CustomMiddleware.AuthCheck.Path,
 					}},
@@ -147,6 +154,19 @@ func (e *env) oasDef(d *apidef.APIDefinition) *oas.OAS {
 	var o oas.OAS
 	jsonRoundTrip(e.t, doc, &o)
 	return &o
+}
+
+// oasVersioning is a classic definition's versioning as Tyk OAS
+// info.versioning (the reverse of what the gateway extracts).
+func oasVersioning(v apidef.VersionDefinition) map[string]interface{} {
+	versions := []map[string]interface{}{}
+	for _, name := range slices.Sorted(maps.Keys(v.Versions)) {
+		versions = append(versions, map[string]interface{}{"name": name, "id": v.Versions[name]})
+	}
+	return map[string]interface{}{
+		"enabled": true, "name": v.Name, "default": v.Default, "location": v.Location, "key": v.Key,
+		"versions": versions, "stripVersioningData": v.StripVersioningData, "fallbackToDefault": v.FallbackToDefault,
+	}
 }
 
 // tokenAPI is a classic API protected by Tyk's standard token auth. Like
