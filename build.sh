@@ -12,7 +12,7 @@ DIST_DIR=${DIST_DIR:-$ROOT/dist}
 
 usage() {
 	cat <<EOF
-Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|test|bench|demo|workspace|help]
+Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAME [flags]|test|bench|demo|workspace|help]
 
   plugin (default)  Build ${PLUGIN_NAME}_<version>_linux_amd64.so into dist/ for one Tyk gateway
                     version, then check it against that gateway (every shared module, the Go
@@ -29,6 +29,15 @@ Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|test|bench|demo|wo
                     internal/depcheck/testdata/gateways/; none: \$TYK_SRC/go.mod when TYK_SRC is
                     set, else every supported release stored there. plugin and bundle run the
                     same check against the gateway source before they build.
+  check FILE USERNAME [flags]
+                    Run FILE's LDAP configuration (a classic or Tyk OAS API definition, or a
+                    bare plugin configuration) against the real directory with USERNAME's
+                    password, and show every step the gateway would take and its answer
+                    (docs/check.md). The password is read from the terminal without echo, from
+                    the first line of stdin, or from -password-env NAME. Flags: -json,
+                    -url URL (repeatable), -ca-file FILE. Exit status: 0 let in (200),
+                    1 refused (401/403/429), 2 usage or invalid configuration, 3 directory
+                    unusable (500/503).
   test              The project's test suite: go vet, race tests, fuzz targets, benchmarks,
                     checks of testdata/.
   bench             The benchmarks at full length, printed as the README's table: each result
@@ -61,7 +70,8 @@ Settings (environment):
   FUZZTIME, BENCHTIME test: time per fuzz target (default 5s), iterations per benchmark (200x);
                       bench: time per benchmark (default 2s), BENCHCOUNT runs each (default 3).
 
-Exit status: 0 done, 1 failure, 2 usage, 3 bundle: manifest written but no bundler found.
+Exit status: 0 done, 1 failure, 2 usage, 3 bundle: manifest written but no bundler found;
+check: the codes given above.
 EOF
 }
 
@@ -567,6 +577,23 @@ mode_depcheck() {
 	check_requirements "${files[@]}"
 }
 
+# mode_check FILE USERNAME [flags]: builds ldapauth-check and runs it in
+# the caller's working directory, so FILE may be relative, and passes its
+# exit status through.
+mode_check() {
+	if (($# < 2)); then
+		usage >&2
+		exit 2
+	fi
+	have go || die "go not found: the check command is built with the Go toolchain"
+	new_tmp_dir
+	(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -o "$NEW_TMP/ldapauth-check" ./ldapauth/cmd/ldapauth-check) ||
+		die "building ldapauth-check failed (output above)"
+	local rc=0
+	"$NEW_TMP/ldapauth-check" "$@" || rc=$?
+	exit "$rc"
+}
+
 # ---------------------------------------------------------------------------
 # test
 # ---------------------------------------------------------------------------
@@ -721,7 +748,7 @@ mode_bench() {
 
 main() {
 	local mode=${1:-plugin}
-	if [[ $# -gt 1 && $mode != depcheck ]]; then
+	if [[ $# -gt 1 && $mode != depcheck && $mode != check ]]; then
 		usage >&2
 		exit 2
 	fi
@@ -743,6 +770,10 @@ main() {
 	depcheck)
 		shift
 		mode_depcheck "$@"
+		;;
+	check)
+		shift
+		mode_check "$@"
 		;;
 	test) mode_test ;;
 	bench) mode_bench ;;

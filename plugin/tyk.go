@@ -2,7 +2,7 @@ package main
 
 import (
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,7 +120,7 @@ func versionNames(def *apidef.APIDefinition) []string {
 	if len(names) == 0 {
 		names = append(names, "Default")
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
 }
 
