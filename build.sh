@@ -12,7 +12,7 @@ DIST_DIR=${DIST_DIR:-$ROOT/dist}
 
 usage() {
 	cat <<EOF
-Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAME [flags]|test|bench|demo|workspace|help]
+Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAME [flags]|test|bench|demo|devdir|workspace|help]
 
   plugin (default)  Build ${PLUGIN_NAME}_<version>_linux_amd64.so into dist/ for one Tyk gateway
                     version, then check it against that gateway (every shared module, the Go
@@ -44,6 +44,11 @@ Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAM
                     as a ratio of its baseline measured in the same run.
   demo              Run the plugin on localhost against the sample LDAP directory, through the
                     contract host (no Docker, no Tyk needed), and show 200, 401 and 503.
+                    DEMO_UI=1: phpLDAPadmin on the same directory too, and two more APIs for
+                    the users and groups you create in it (docs/development-directory.md).
+  devdir            A directory to develop against: the sample OpenLDAP directory (TLS on) and
+                    phpLDAPadmin on loopback, with no Docker; prints the UI's address and admin
+                    login, the LDAP URLs and CA file, and the sample users. Ctrl-C stops both.
   workspace         Write go.work at the repository root over the module and the stand-in Tyk
                     packages, so go build ./..., go vet ./... and gopls work from the root.
 
@@ -69,6 +74,9 @@ Settings (environment):
   DIST_DIR            Output directory (default ./dist).
   FUZZTIME, BENCHTIME test: time per fuzz target (default 5s), iterations per benchmark (200x);
                       bench: time per benchmark (default 2s), BENCHCOUNT runs each (default 3).
+  DEVDIR_PORT         devdir, DEMO_UI=1 demo: phpLDAPadmin's port on 127.0.0.1 (default: a free one).
+  DEVDIR_TUTORIAL     devdir: 0 loads the whole sample directory; by default the user test and the
+                      posixGroup testgroup are left out, for you to create in the UI.
 
 Exit status: 0 done, 1 failure, 2 usage, 3 bundle: manifest written but no bundler found;
 check: the codes given above.
@@ -180,11 +188,17 @@ docker_ready() {
 # ensure_packages installs the Debian packages the tests and the demo need
 # (slapd and ldap-utils serve the real LDAP directory; no system slapd is
 # started; curl drives the demo) when they are missing and apt-get can run;
-# otherwise it says what to install. Arguments name optional extras
-# (package:command) that are installed when possible and skipped otherwise.
+# otherwise it says what to install. Leading --require=package:check
+# arguments add required packages; the other arguments name optional extras
+# (package:check) that are installed when possible and skipped otherwise.
+# See missing_packages for what a check is.
 ensure_packages() {
-	local required=() optional=()
-	missing_packages slapd:slapd ldap-utils:ldapsearch redis-server:redis-server curl:curl
+	local required=() optional=() extra=()
+	while [[ ${1:-} == --require=* ]]; do
+		extra+=("${1#--require=}")
+		shift
+	done
+	missing_packages slapd:slapd ldap-utils:ldapsearch redis-server:redis-server curl:curl "${extra[@]+"${extra[@]}"}"
 	required=("${MISSING[@]+"${MISSING[@]}"}")
 	missing_packages "$@"
 	optional=("${MISSING[@]+"${MISSING[@]}"}")
@@ -202,16 +216,32 @@ ensure_packages() {
 	fi
 }
 
-# missing_packages sets MISSING to the packages (of package:command pairs)
-# whose command is not installed.
+# missing_packages sets MISSING to the packages (of package:check pairs)
+# that are not installed. A check is a command name, or an absolute path
+# pattern (for packages without a command: a PHP extension, a web
+# application) that must match a file.
 missing_packages() {
 	local pkg_cmd cmd
 	MISSING=()
 	for pkg_cmd in "$@"; do
 		cmd=${pkg_cmd#*:}
-		have "$cmd" || [[ -x /usr/sbin/$cmd ]] || MISSING+=("${pkg_cmd%%:*}")
+		if [[ $cmd == /* ]]; then
+			compgen -G "$cmd" >/dev/null || MISSING+=("${pkg_cmd%%:*}")
+		else
+			have "$cmd" || [[ -x /usr/sbin/$cmd ]] || MISSING+=("${pkg_cmd%%:*}")
+		fi
 	done
 }
+
+# The packages of the development directory's web UI: PHP's command-line
+# interpreter (its built-in web server serves the UI), the LDAP and XML
+# extensions, and phpLDAPadmin itself.
+readonly DEVDIR_PACKAGES=(
+	--require=php-cli:php
+	'--require=php-ldap:/usr/lib/php/*/ldap.so'
+	'--require=php-xml:/usr/lib/php/*/xml.so'
+	--require=phpldapadmin:/usr/share/phpldapadmin/htdocs/index.php
+)
 
 # ---------------------------------------------------------------------------
 # Building the .so: the same steps in the compiler image and with TYK_SRC.
@@ -661,7 +691,9 @@ mode_test() {
 	export GOWORK="$ROOT/testdata/tykstandin/go.work"
 	[[ -f $GOWORK ]] || die "missing ${GOWORK}: the workspace with the stand-in Tyk packages"
 	export GOFLAGS=''
-	ensure_packages jq:jq shellcheck:shellcheck docker-compose:docker-compose
+	# The development directory's tests need phpLDAPadmin and Chromium too.
+	ensure_packages "${DEVDIR_PACKAGES[@]}" --require=chromium:chromium \
+		jq:jq shellcheck:shellcheck docker-compose:docker-compose
 
 	header "[1/7] go vet -tags=goplugin ./... (workspace), and go vet without it on every package that needs no gateway"
 	go vet -tags=goplugin ./...
@@ -716,8 +748,9 @@ mode_test() {
 		say "SKIPPED compose check (neither the docker compose plugin nor docker-compose is installed)"
 	fi
 
-	header "[6/7] demo, end to end (DEMO_WAIT=0)"
+	header "[6/7] demo, end to end (DEMO_WAIT=0), then with phpLDAPadmin (DEMO_UI=1)"
 	DEMO_WAIT=0 DEMO_PORT=${DEMO_PORT:-18080} bash "$ROOT/testdata/demo/run.sh"
+	DEMO_UI=1 DEMO_WAIT=0 DEMO_PORT=${DEMO_PORT:-18080} bash "$ROOT/testdata/demo/run.sh"
 
 	header "[7/7] shellcheck"
 	if have shellcheck; then
@@ -742,6 +775,30 @@ mode_bench() {
 	go test "${flags[@]}" -bench='^BenchmarkHerd$' ./ldapauth | tee -a "$out"
 	header "table (reproduce with: ./build.sh bench)"
 	go run ./internal/benchreport/cmd/benchreport <"$out"
+}
+
+# mode_devdir builds and runs internal/devdir/cmd/devdir from the module
+# root (it loads testdata/ldap from there) until Ctrl-C or SIGTERM, which
+# it passes on so the directory and the UI stop and clean up.
+mode_devdir() {
+	local args=() pid='' rc=0
+	cd "$ROOT"
+	have go || die "go not found"
+	new_tmp_dir
+	(GOWORK=off GOFLAGS='' go build -o "$NEW_TMP/devdir" ./internal/devdir/cmd/devdir)
+	if [[ ${DEVDIR_TUTORIAL:-1} == 0 ]]; then
+		args+=(-tutorial=false)
+	fi
+	trap '[[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true' INT TERM
+	"$NEW_TMP/devdir" "${args[@]+"${args[@]}"}" &
+	pid=$!
+	wait "$pid" || rc=$?
+	# wait returns early when a trapped signal arrives: wait until it ends.
+	while kill -0 "$pid" 2>/dev/null; do
+		rc=0
+		wait "$pid" || rc=$?
+	done
+	return "$rc"
 }
 
 # ---------------------------------------------------------------------------
@@ -779,8 +836,16 @@ main() {
 	bench) mode_bench ;;
 	workspace) mode_workspace ;;
 	demo)
-		ensure_packages
+		if [[ ${DEMO_UI:-0} == 1 ]]; then
+			ensure_packages "${DEVDIR_PACKAGES[@]}"
+		else
+			ensure_packages
+		fi
 		exec bash "$ROOT/testdata/demo/run.sh"
+		;;
+	devdir)
+		ensure_packages "${DEVDIR_PACKAGES[@]}"
+		mode_devdir
 		;;
 	in-image) in_image ;; # used by Dockerfile.plugin-compiler only
 	help | -h | --help) usage ;;
