@@ -64,6 +64,11 @@ type sessionKeys struct {
 // KeyIDPrefix starts every session KeyID the plugin makes.
 const KeyIDPrefix = "ldap-"
 
+// MetaAPIID is the session metadata key naming the API that granted the
+// session: after a tyk:// loop it tells the binding which API the request
+// came from.
+const MetaAPIID = "ldap_api_id"
+
 // keyID is "ldap-" + hex(HMAC-SHA256(secret, API ID, entry ID))[:40]. The
 // entry ID (entryUUID, objectGUID or normalised DN) is unique in the
 // directory, so two accounts never share a session even when directory
@@ -90,6 +95,7 @@ func (g *Gate) newGrant(id *directory.Identity) *Grant {
 		MetaData: map[string]any{
 			"ldap_dn":       sanitizeText(id.DN),
 			"ldap_username": sanitizeText(id.Username),
+			MetaAPIID:       g.api.ID,
 		},
 	}
 	if cfg.NeedsGroups() {

@@ -28,10 +28,12 @@ func oasAPI(id string, data *oas.PluginConfigData) *oas.OAS {
 	return o
 }
 
-// ourSession is the session LDAPAuth sets, granting one API.
+// ourSession is the session LDAPAuth sets on apiID: its KeyID prefix and
+// the metadata naming the API, with access rights for that API.
 func ourSession(apiID string) *user.SessionState {
 	s := user.NewSessionState()
 	s.KeyID = ldapauth.KeyIDPrefix + "0123456789"
+	s.MetaData = map[string]any{ldapauth.MetaAPIID: apiID}
 	s.AccessRights = map[string]user.AccessDefinition{apiID: {APIID: apiID}}
 	return s
 }
@@ -44,34 +46,31 @@ func TestAPIDefinitionSelection(t *testing.T) {
 	c, o := classicAPI("classic-1"), oasAPI("oas-1", &oas.PluginConfigData{Enabled: true})
 	foreign := user.NewSessionState()
 	foreign.KeyID = "some-token"
-	foreign.AccessRights = map[string]user.AccessDefinition{"classic-1": {APIID: "classic-1"}}
+	foreign.MetaData = map[string]any{ldapauth.MetaAPIID: "classic-1"}
 	// A policy applied after LDAPAuth may widen the session's access
-	// rights to both APIs of the loop.
+	// rights to both APIs of the loop; the metadata still names the API.
 	widened := ourSession("classic-1")
 	widened.AccessRights["oas-1"] = user.AccessDefinition{APIID: "oas-1"}
+	unmarked := ourSession("classic-1")
+	delete(unmarked.MetaData, ldapauth.MetaAPIID)
 	tests := []struct {
 		name          string
 		classic       *apidef.APIDefinition
 		oas           *oas.OAS
 		session       *user.SessionState
-		granted       any // noted by LDAPAuth on the previous API
 		want          any
 		wantAmbiguous bool
 	}{
-		{"classic only", c, nil, nil, nil, c, false},
-		{"OAS only", nil, o, nil, nil, o, false},
-		{"nothing", nil, nil, nil, nil, nil, false},
-		{"loop classic into OAS", c, o, ourSession("classic-1"), c, o, false},
-		{"loop OAS into classic", c, o, ourSession("oas-1"), o, c, false},
-		{"loop classic into OAS, session naming both", c, o, widened, c, o, false},
-		{"loop OAS into classic, session naming both", c, o, widened, o, c, false},
-		{"loop noted for another definition object", c, o, ourSession("classic-1"), classicAPI("classic-1"), nil, true},
-		{"loop classic into OAS, no note", c, o, ourSession("classic-1"), nil, o, false},
-		{"loop OAS into classic, no note", c, o, ourSession("oas-1"), nil, c, false},
-		{"loop without a note, session naming both", c, o, widened, nil, nil, true},
-		{"loop with another API's session", c, o, ourSession("third-api"), nil, nil, true},
-		{"loop after another kind of auth", c, o, foreign, nil, nil, true},
-		{"loop without a session", c, o, nil, nil, nil, true},
+		{"classic only", c, nil, nil, c, false},
+		{"OAS only", nil, o, nil, o, false},
+		{"nothing", nil, nil, nil, nil, false},
+		{"loop classic into OAS", c, o, ourSession("classic-1"), o, false},
+		{"loop OAS into classic", c, o, ourSession("oas-1"), c, false},
+		{"loop with a widened session", c, o, widened, o, false},
+		{"loop with another API's session", c, o, ourSession("third-api"), nil, true},
+		{"loop with a session without the API", c, o, unmarked, nil, true},
+		{"loop after another kind of auth", c, o, foreign, nil, true},
+		{"loop without a session", c, o, nil, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,11 +85,7 @@ func TestAPIDefinitionSelection(t *testing.T) {
 			if tt.session != nil {
 				cx = context.WithValue(cx, ctx.SessionData, tt.session)
 			}
-			r = r.WithContext(cx)
-			if tt.granted != nil {
-				noteGranted(r, tt.granted)
-			}
-			got, ambiguous := apiDefinition(r)
+			got, ambiguous := apiDefinition(r.WithContext(cx))
 			if got != tt.want || ambiguous != tt.wantAmbiguous {
 				t.Fatalf("apiDefinition = %v (ambiguous %v), want %v (ambiguous %v)", got, ambiguous, tt.want, tt.wantAmbiguous)
 			}
@@ -189,7 +184,7 @@ func TestSetSessionFields(t *testing.T) {
 		t.Fatalf("policies %v", s.ApplyPolicies)
 	case s.SessionLifetime != 90 || s.Expires <= 0:
 		t.Fatalf("lifetime %d expires %d", s.SessionLifetime, s.Expires)
-	case s.MetaData["ldap_username"] != "alice":
+	case s.MetaData["ldap_username"] != "alice" || s.MetaData[ldapauth.MetaAPIID] != "api-1":
 		t.Fatalf("metadata %v", s.MetaData)
 	}
 	s.MetaData["policies"] = "tampered"

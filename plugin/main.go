@@ -53,7 +53,6 @@ func LDAPAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	gate.Forward(r, res.Grant)
-	noteGranted(r, def)
 	setSession(r, gate, res)
 }
 
