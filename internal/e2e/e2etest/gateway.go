@@ -34,6 +34,14 @@ func NewGateway(t testing.TB, pluginDir string, opts tykhost.Options) *Gateway {
 	return g
 }
 
+// For returns a copy of g whose helpers report to t: a subtest must use
+// its own t, because t.Fatal ends only the goroutine it is called from.
+func (g *Gateway) For(t testing.TB) *Gateway {
+	c := *g
+	c.T = t
+	return &c
+}
+
 // API builds an API using the plugin with config_data cfg (see API).
 func (g *Gateway) API(f Flavour, id string, cfg map[string]any, opts ...APIOption) tykhost.APIs {
 	g.T.Helper()
