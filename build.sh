@@ -168,18 +168,27 @@ docker_ready() {
 # ensure_packages installs the Debian packages the tests and the demo need
 # (slapd and ldap-utils serve the real LDAP directory; no system slapd is
 # started; curl drives the demo) when they are missing and apt-get can run;
-# otherwise it says what to install. Arguments name optional extras
-# (package:command) that are installed when possible and skipped otherwise.
+# otherwise it says what to install. Arguments name extras as package:command
+# (or package:/path/of/a/file/it/ships): those starting with + are required
+# like the base set, the others are installed when possible and skipped
+# otherwise.
 ensure_packages() {
-	local required=() optional=()
-	missing_packages slapd:slapd ldap-utils:ldapsearch curl:curl
+	local required=() optional=() extra_required=() extra_optional=() arg
+	for arg in "$@"; do
+		if [[ $arg == +* ]]; then
+			extra_required+=("${arg#+}")
+		else
+			extra_optional+=("$arg")
+		fi
+	done
+	missing_packages slapd:slapd ldap-utils:ldapsearch curl:curl "${extra_required[@]+"${extra_required[@]}"}"
 	required=("${MISSING[@]+"${MISSING[@]}"}")
-	missing_packages "$@"
+	missing_packages "${extra_optional[@]+"${extra_optional[@]}"}"
 	optional=("${MISSING[@]+"${MISSING[@]}"}")
 	((${#required[@]} + ${#optional[@]} == 0)) && return 0
 	if [[ $(id -u) -ne 0 ]] || ! have apt-get; then
 		((${#required[@]} == 0)) && return 0
-		die "missing ${required[*]}: install them with: sudo apt-get install -y ${required[*]}"
+		die "missing ${required[*]}: install them with: sudo apt-get install -y --no-install-recommends ${required[*]}"
 	fi
 	say "installing ${required[*]} ${optional[*]} (apt-get)"
 	export DEBIAN_FRONTEND=noninteractive
@@ -190,14 +199,18 @@ ensure_packages() {
 	fi
 }
 
-# missing_packages sets MISSING to the packages (of package:command pairs)
-# whose command is not installed.
+# missing_packages sets MISSING to the packages (of package:command or
+# package:/absolute/path pairs) whose command or file is not installed.
 missing_packages() {
 	local pkg_cmd cmd
 	MISSING=()
 	for pkg_cmd in "$@"; do
 		cmd=${pkg_cmd#*:}
-		have "$cmd" || [[ -x /usr/sbin/$cmd ]] || MISSING+=("${pkg_cmd%%:*}")
+		if [[ $cmd == /* ]]; then
+			[[ -e $cmd ]] || MISSING+=("${pkg_cmd%%:*}")
+		else
+			have "$cmd" || [[ -x /usr/sbin/$cmd ]] || MISSING+=("${pkg_cmd%%:*}")
+		fi
 	done
 }
 
@@ -600,7 +613,9 @@ mode_test() {
 	export GOWORK="$ROOT/testdata/tykstandin/go.work"
 	[[ -f $GOWORK ]] || die "missing ${GOWORK}: the workspace with the stand-in Tyk packages"
 	export GOFLAGS=''
-	ensure_packages jq:jq shellcheck:shellcheck docker-compose:docker-compose
+	# The Active Directory tests run a real Samba AD DC.
+	ensure_packages +samba-ad-dc:samba +samba-ad-provision:/usr/share/samba/setup/provision.ldif +ldb-tools:ldbmodify \
+		jq:jq shellcheck:shellcheck docker-compose:docker-compose
 
 	header "[1/7] go vet -tags=goplugin ./..."
 	go vet -tags=goplugin ./...

@@ -13,7 +13,8 @@ import (
 
 // TestBindNames backs the three ways to find an AD user
 // (docs/active-directory.md: userPrincipalName, down-level name, search by
-// sAMAccountName): each signs the sample users in as their canonical
+// sAMAccountName, also with the filter that leaves out computer accounts):
+// each signs the sample users in as their canonical
 // sAMAccountName whatever case they type, reads the entry that bound (its
 // userPrincipalName reaches the upstream), and refuses wrong passwords and
 // unknown users with a 401. jdoe, whose userPrincipalName (john.doe@...)
@@ -26,6 +27,7 @@ func TestBindNames(t *testing.T) {
 		e.API(e2etest.Classic, "ad-upn", e.upn(upnHeader...)),
 		e.API(e2etest.OAS, "ad-downlevel", e.downLevel(upnHeader...)),
 		e.API(e2etest.Classic, "ad-search", e.search(upnHeader...)),
+		e.API(e2etest.Classic, "ad-search-person", e.search(append(upnHeader, "search_filter", personFilter)...)),
 	)
 	alice, bob, jdoe, pat := sampleUser(t, adtest.KeyAlice), sampleUser(t, adtest.KeyBob), sampleUser(t, adtest.KeyJDoe), sampleUser(t, adtest.KeyPat)
 	for _, u := range []adtest.SampleUser{alice, bob, jdoe, pat} {
@@ -52,6 +54,9 @@ func TestBindNames(t *testing.T) {
 		}, []string{"john.doe", "mallory"}}, // CORP\john.doe names no account
 		{"ad-search", []signIn{
 			{"alice", alice}, {"ALICE", alice}, {"bob", bob}, {"pat", pat}, {"jdoe", jdoe},
+		}, []string{"john.doe", "mallory"}},
+		{"ad-search-person", []signIn{
+			{"alice", alice}, {"ALICE", alice}, {"pat", pat}, {"jdoe", jdoe},
 		}, []string{"john.doe", "mallory"}},
 	}
 	for _, tc := range cases {

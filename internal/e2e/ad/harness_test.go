@@ -35,7 +35,10 @@ const (
 	upnTemplate       = "{username}@" + adtest.DNSDomain
 	downLevelTemplate = adtest.Domain + `\{username}`
 	samFilter         = "(sAMAccountName={username})"
-	realm             = "Restricted"
+	// personFilter also leaves out computer accounts, whose objectClass
+	// includes user.
+	personFilter = "(&(objectCategory=person)(objectClass=user)(sAMAccountName={username}))"
+	realm        = "Restricted"
 )
 
 // wrongPassword is a password no account has.
