@@ -76,3 +76,35 @@ func (e *env) lockInAD(u adtest.SampleUser) {
 		e.t.Fatalf("%s is not locked after %d wrong passwords: %s", u.SAMAccountName, adtest.LockoutThreshold, e.lockState(u.SAMAccountName))
 	}
 }
+
+// TestWrongServicePassword backs the service-account advice: a wrong
+// bind_password is the gateway's fault, not the user's, so every request
+// gets a 500 and an error line naming the service account; and AD counts
+// each of those binds as a bad password of the service account, so it ends
+// up locked out (and keeps answering 500 when the password is fixed, until
+// it is unlocked).
+func TestWrongServicePassword(t *testing.T) {
+	e := newEnv(t)
+	e.ensureServiceAccount()
+	e.resetAfter(serviceAccountName)
+	const api = "svc-wrong-password"
+	e.Load(e.API(e2etest.Classic, api, e.search("bind_password", wrongPassword)))
+	alice := sampleUser(t, adtest.KeyAlice)
+	mark := e2etest.GatewayLog.Mark()
+	for range adtest.LockoutThreshold + 1 {
+		e2etest.CheckDenial(t, e.As(api, alice.SAMAccountName, alice.Password), http.StatusInternalServerError, e2etest.MsgMisconfigured, "")
+	}
+	if lines := e2etest.LogLines(e2etest.GatewayLog.Since(mark), "level=error", "api_id="+api+" ", "rejected the service account"); len(lines) == 0 {
+		t.Error("no error line names the service account")
+	}
+	if e.lockoutTime(serviceAccountName) == 0 {
+		t.Fatalf("the service account is not locked out after %d binds with a wrong password: %s",
+			adtest.LockoutThreshold+1, e.lockState(serviceAccountName))
+	}
+	e.Load(e.API(e2etest.Classic, api, e.search()))
+	e2etest.CheckDenial(t, e.As(api, alice.SAMAccountName, alice.Password), http.StatusInternalServerError, e2etest.MsgMisconfigured, "")
+	if err := e.dc.ResetLockoutState(serviceAccountName); err != nil {
+		t.Fatal(err)
+	}
+	e2etest.CheckGranted(t, e.As(api, alice.SAMAccountName, alice.Password), alice.SAMAccountName)
+}
