@@ -104,7 +104,7 @@ func TestGroups(t *testing.T) {
 func TestGroupPolicies(t *testing.T) {
 	e := newEnv(t)
 	const api = "grp-policies"
-	access := map[string]user.AccessDefinition{api: {APIID: api, Versions: []string{"Default"}}}
+	access := map[string]user.AccessDefinition{e.id(api): {APIID: e.id(api), Versions: []string{"Default"}}}
 	e.Host.Policies().Set(
 		user.Policy{ID: "ad-users", OrgID: "default", Rate: 2, Per: 60, AccessRights: access},
 		user.Policy{ID: "ad-staff", OrgID: "default", Rate: 100, Per: 60, AccessRights: access},

@@ -3,6 +3,7 @@ package ad
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/adtest"
@@ -14,20 +15,44 @@ import (
 // contract host of its own.
 type env struct {
 	*e2etest.Gateway
-	t  *testing.T
-	dc *adtest.DC
+	t      *testing.T
+	dc     *adtest.DC
+	suffix string // of every API ID, see id
 }
+
+// envs counts the envs of this process.
+var envs atomic.Int64
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	dc := adtest.Shared(t)
-	return &env{Gateway: e2etest.NewGateway(t, "../../../plugin", tykhost.Options{}), t: t, dc: dc}
+	return &env{Gateway: e2etest.NewGateway(t, "../../../plugin", tykhost.Options{}), t: t, dc: dc,
+		suffix: fmt.Sprintf("-%d", envs.Add(1))}
 }
 
 // sub is e for the subtest t: its helpers fail t, and its cleanups run
 // when t ends.
 func (e *env) sub(t *testing.T) *env {
-	return &env{Gateway: e.Gateway.For(t), t: t, dc: e.dc}
+	return &env{Gateway: e.Gateway.For(t), t: t, dc: e.dc, suffix: e.suffix}
+}
+
+// id is the API ID of the API a test calls name. The plugin, like a
+// gateway, keeps an API's authenticator (and its cache) across reloads for
+// as long as the process lives, whichever host loaded it; a suffix per env
+// gives every test fresh APIs, also when the tests run again in the same
+// process (-count).
+func (e *env) id(name string) string { return name + e.suffix }
+
+// API builds the API called name (see id).
+func (e *env) API(f e2etest.Flavour, name string, cfg map[string]any, opts ...e2etest.APIOption) tykhost.APIs {
+	e.t.Helper()
+	return e.Gateway.API(f, e.id(name), cfg, opts...)
+}
+
+// As sends GET /<id(name)>/ with Basic credentials.
+func (e *env) As(name, user, pass string) e2etest.Reply {
+	e.t.Helper()
+	return e.Gateway.As(e.id(name), user, pass)
 }
 
 // Names of the sample domain the recipes use.

@@ -36,7 +36,7 @@ func TestDirectoryLockStopsBinds(t *testing.T) {
 	mark := e2etest.GatewayLog.Mark()
 	e2etest.CheckDenial(t, e.As(api, u.SAMAccountName, u.Password), http.StatusUnauthorized, e2etest.MsgInvalid, e2etest.Challenge(realm))
 	logged := e2etest.GatewayLog.Since(mark)
-	if lines := e2etest.LogLines(logged, "level=warning", "api_id="+api+" ", `reason="the directory reports the account locked"`,
+	if lines := e2etest.LogLines(logged, "level=warning", "api_id="+e.id(api)+" ", `reason="the directory reports the account locked"`,
 		"locked_for="+failureWindow.String()); len(lines) != 1 {
 		t.Errorf("want one warning that the directory reported the account locked, for %s; log:\n%s", failureWindow, logged)
 	}
@@ -137,7 +137,7 @@ func (e *env) neverLocked(apis []string, u adtest.SampleUser, spellings []string
 	typed := func(i int) string { return spellings[(i/len(apis))%len(spellings)] }
 	for i := range reqs {
 		reqs[i] = e2etest.Request{
-			Path:   fmt.Sprintf("/%s/burst/%d", api(i), i),
+			Path:   fmt.Sprintf("/%s/burst/%d", e.id(api(i)), i),
 			Header: http.Header{"Authorization": {e2etest.Basic(typed(i), fmt.Sprintf("%s-burst-%02d", wrongPassword, i))}},
 		}
 	}

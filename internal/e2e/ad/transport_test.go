@@ -50,7 +50,7 @@ func TestTransport(t *testing.T) {
 			for _, pass := range []string{alice.Password, wrongPassword} {
 				e2etest.CheckDenial(t, e.As(api, alice.SAMAccountName, pass), http.StatusInternalServerError, e2etest.MsgMisconfigured, "")
 			}
-			lines := e2etest.LogLines(e2etest.GatewayLog.Since(mark), "level=error", "api_id="+api+" ")
+			lines := e2etest.LogLines(e2etest.GatewayLog.Since(mark), "level=error", "api_id="+e.id(api)+" ")
 			if len(lines) == 0 {
 				t.Fatalf("no error line for %s", api)
 			}
@@ -70,7 +70,7 @@ func TestTransport(t *testing.T) {
 		e := e.sub(t)
 		mark := e2etest.GatewayLog.Mark()
 		e2etest.CheckDenial(t, e.As("tls-no-ca", alice.SAMAccountName, alice.Password), http.StatusServiceUnavailable, e2etest.MsgUnavailable, "")
-		if lines := e2etest.LogLines(e2etest.GatewayLog.Since(mark), "api_id=tls-no-ca ", "certificate"); len(lines) == 0 {
+		if lines := e2etest.LogLines(e2etest.GatewayLog.Since(mark), "api_id="+e.id("tls-no-ca")+" ", "certificate"); len(lines) == 0 {
 			t.Error("no log line names the certificate problem")
 		}
 	})
