@@ -36,11 +36,11 @@ func (e *env) sub(t *testing.T) *env {
 	return &env{Gateway: e.Gateway.For(t), t: t, dc: e.dc, suffix: e.suffix}
 }
 
-// id is the API ID of the API a test calls name. The plugin, like a
-// gateway, keeps an API's authenticator (and its cache) across reloads for
-// as long as the process lives, whichever host loaded it; a suffix per env
-// gives every test fresh APIs, also when the tests run again in the same
-// process (-count).
+// id is the API ID of the API a test calls name. The plugin is loaded once
+// per process (Go cannot unload it) and keeps an API's authenticator, with
+// its cache, for an unchanged configuration of that API ID, whichever host
+// loaded it; a suffix per env gives every test fresh APIs, also when the
+// tests run again in the same process (-count).
 func (e *env) id(name string) string { return name + e.suffix }
 
 // API builds the API called name (see id).

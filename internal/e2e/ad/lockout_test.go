@@ -76,8 +76,8 @@ func TestDirectoryLockStopsBinds(t *testing.T) {
 // jdoe has two names AD binds (john.doe@corp.example.org, its
 // userPrincipalName, and jdoe@corp.example.org): with a service account the
 // plugin resolves both to jdoe's entry before binding and they share one
-// budget; without one it cannot, each name has its own budget, and only
-// max_failures 2 (2 names x 2 < 5) keeps AD from locking jdoe.
+// budget; without one it cannot, each name has its own budget, and
+// max_failures must be 2 (2 names x 2 < 5) to keep AD from locking jdoe.
 func TestGatewayNeverLocksAD(t *testing.T) {
 	e := newEnv(t)
 	limits := func(maxFailures int) []any {
