@@ -12,7 +12,7 @@ DIST_DIR=${DIST_DIR:-$ROOT/dist}
 
 usage() {
 	cat <<EOF
-Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|test|bench|demo|help]
+Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAME [flags]|test|bench|demo|devdir|workspace|help]
 
   plugin (default)  Build ${PLUGIN_NAME}_<version>_linux_amd64.so into dist/ for one Tyk gateway
                     version, then check it against that gateway (every shared module, the Go
@@ -29,12 +29,28 @@ Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|test|bench|demo|he
                     internal/depcheck/testdata/gateways/; none: \$TYK_SRC/go.mod when TYK_SRC is
                     set, else every supported release stored there. plugin and bundle run the
                     same check against the gateway source before they build.
+  check FILE USERNAME [flags]
+                    Run FILE's LDAP configuration (a classic or Tyk OAS API definition, or a
+                    bare plugin configuration) against the real directory with USERNAME's
+                    password, and show every step the gateway would take and its answer
+                    (docs/check.md). The password is read from the terminal without echo, from
+                    the first line of stdin, or from -password-env NAME. Flags: -json,
+                    -url URL (repeatable), -ca-file FILE. Exit status: 0 let in (200),
+                    1 refused (401/403/429), 2 usage or invalid configuration, 3 directory
+                    unusable (500/503).
   test              The project's test suite: go vet, race tests, fuzz targets, benchmarks,
                     checks of testdata/.
   bench             The benchmarks at full length, printed as the README's table: each result
                     as a ratio of its baseline measured in the same run.
   demo              Run the plugin on localhost against the sample LDAP directory, through the
                     contract host (no Docker, no Tyk needed), and show 200, 401 and 503.
+                    DEMO_UI=1: phpLDAPadmin on the same directory too, and two more APIs for
+                    the users and groups you create in it (docs/development-directory.md).
+  devdir            A directory to develop against: the sample OpenLDAP directory (TLS on) and
+                    phpLDAPadmin on loopback, with no Docker; prints the UI's address and admin
+                    login, the LDAP URLs and CA file, and the sample users. Ctrl-C stops both.
+  workspace         Write go.work at the repository root over the module and the stand-in Tyk
+                    packages, so go build ./..., go vet ./... and gopls work from the root.
 
 Where the gateway comes from (plugin and bundle):
   default           Docker: the official image tykio/tyk-plugin-compiler:\$TYK_VERSION, through
@@ -58,8 +74,12 @@ Settings (environment):
   DIST_DIR            Output directory (default ./dist).
   FUZZTIME, BENCHTIME test: time per fuzz target (default 5s), iterations per benchmark (200x);
                       bench: time per benchmark (default 2s), BENCHCOUNT runs each (default 3).
+  DEVDIR_PORT         devdir, DEMO_UI=1 demo: phpLDAPadmin's port on 127.0.0.1 (default: a free one).
+  DEVDIR_TUTORIAL     devdir: 0 loads the whole sample directory; by default the user test and the
+                      posixGroup testgroup are left out, for you to create in the UI.
 
-Exit status: 0 done, 1 failure, 2 usage, 3 bundle: manifest written but no bundler found.
+Exit status: 0 done, 1 failure, 2 usage, 3 bundle: manifest written but no bundler found;
+check: the codes given above.
 EOF
 }
 
@@ -168,22 +188,19 @@ docker_ready() {
 # ensure_packages installs the Debian packages the tests and the demo need
 # (slapd and ldap-utils serve the real LDAP directory; no system slapd is
 # started; curl drives the demo) when they are missing and apt-get can run;
-# otherwise it says what to install. Arguments name extras as package:command
-# (or package:/path/of/a/file/it/ships): those starting with + are required
-# like the base set, the others are installed when possible and skipped
-# otherwise.
+# otherwise it says what to install. Leading --require=package:check
+# arguments add required packages; the other arguments name optional extras
+# (package:check) that are installed when possible and skipped otherwise.
+# See missing_packages for what a check is.
 ensure_packages() {
-	local required=() optional=() extra_required=() extra_optional=() arg
-	for arg in "$@"; do
-		if [[ $arg == +* ]]; then
-			extra_required+=("${arg#+}")
-		else
-			extra_optional+=("$arg")
-		fi
+	local required=() optional=() extra=()
+	while [[ ${1:-} == --require=* ]]; do
+		extra+=("${1#--require=}")
+		shift
 	done
-	missing_packages slapd:slapd ldap-utils:ldapsearch curl:curl "${extra_required[@]+"${extra_required[@]}"}"
+	missing_packages slapd:slapd ldap-utils:ldapsearch redis-server:redis-server curl:curl "${extra[@]+"${extra[@]}"}"
 	required=("${MISSING[@]+"${MISSING[@]}"}")
-	missing_packages "${extra_optional[@]+"${extra_optional[@]}"}"
+	missing_packages "$@"
 	optional=("${MISSING[@]+"${MISSING[@]}"}")
 	((${#required[@]} + ${#optional[@]} == 0)) && return 0
 	if [[ $(id -u) -ne 0 ]] || ! have apt-get; then
@@ -199,20 +216,41 @@ ensure_packages() {
 	fi
 }
 
-# missing_packages sets MISSING to the packages (of package:command or
-# package:/absolute/path pairs) whose command or file is not installed.
+# missing_packages sets MISSING to the packages (of package:check pairs)
+# that are not installed. A check is a command name, or an absolute path
+# pattern (for packages without a command: a PHP extension, a web
+# application) that must match a file.
 missing_packages() {
 	local pkg_cmd cmd
 	MISSING=()
 	for pkg_cmd in "$@"; do
 		cmd=${pkg_cmd#*:}
 		if [[ $cmd == /* ]]; then
-			[[ -e $cmd ]] || MISSING+=("${pkg_cmd%%:*}")
+			compgen -G "$cmd" >/dev/null || MISSING+=("${pkg_cmd%%:*}")
 		else
 			have "$cmd" || [[ -x /usr/sbin/$cmd ]] || MISSING+=("${pkg_cmd%%:*}")
 		fi
 	done
 }
+
+# The packages of the Active Directory tests: Samba's AD DC (samba), the
+# data samba-tool provisions a domain from, and ldbmodify, which loads the
+# sample domain.
+readonly AD_PACKAGES=(
+	--require=samba-ad-dc:samba
+	--require=samba-ad-provision:/usr/share/samba/setup/provision.ldif
+	--require=ldb-tools:ldbmodify
+)
+
+# The packages of the development directory's web UI: PHP's command-line
+# interpreter (its built-in web server serves the UI), the LDAP and XML
+# extensions, and phpLDAPadmin itself.
+readonly DEVDIR_PACKAGES=(
+	--require=php-cli:php
+	'--require=php-ldap:/usr/lib/php/*/ldap.so'
+	'--require=php-xml:/usr/lib/php/*/xml.so'
+	--require=phpldapadmin:/usr/share/phpldapadmin/htdocs/index.php
+)
 
 # ---------------------------------------------------------------------------
 # Building the .so: the same steps in the compiler image and with TYK_SRC.
@@ -578,6 +616,23 @@ mode_depcheck() {
 	check_requirements "${files[@]}"
 }
 
+# mode_check FILE USERNAME [flags]: builds ldapauth-check and runs it in
+# the caller's working directory, so FILE may be relative, and passes its
+# exit status through.
+mode_check() {
+	if (($# < 2)); then
+		usage >&2
+		exit 2
+	fi
+	have go || die "go not found: the check command is built with the Go toolchain"
+	new_tmp_dir
+	(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -o "$NEW_TMP/ldapauth-check" ./ldapauth/cmd/ldapauth-check) ||
+		die "building ldapauth-check failed (output above)"
+	local rc=0
+	"$NEW_TMP/ldapauth-check" "$@" || rc=$?
+	exit "$rc"
+}
+
 # ---------------------------------------------------------------------------
 # test
 # ---------------------------------------------------------------------------
@@ -605,6 +660,38 @@ run_fuzz() {
 	go test -run="^${name}\$" -count=1 "${flags[@]}" "$pkg"
 }
 
+# plain_packages prints every package whose code and tests build from the
+# plain module (GOWORK=off): everything that imports no Tyk package, directly
+# or through its tests.
+plain_packages() {
+	list_packages | awk -F'|' '$2 == "" && !($1 in bad) { ok[$1] = 1 } $2 != "" { bad[$1] = 1; delete ok[$1] } END { for (p in ok) print p }' | sort
+}
+
+# needs_workspace prints the packages that need the gateway's packages
+# (the stand-in in tests, the real gateway in a build).
+needs_workspace() {
+	list_packages | awk -F'|' '$2 != "" { print $1 }' | sort -u
+}
+
+# list_packages prints "package|error" for every package and test variant
+# of the plain module, test variants folded onto their package.
+list_packages() {
+	(cd "$ROOT" && GOWORK=off GOFLAGS='' go list -e -test -f '{{.ImportPath}}|{{if or .Error .DepsErrors}}needs-tyk{{end}}' ./...) |
+		sed -E 's/ \[[^]]*\]//; s/\.test\|/|/; s/_test\|/|/'
+}
+
+# mode_workspace writes go.work at the repository root (git-ignored) over
+# the module and the stand-in Tyk packages, so go build, go vet, go test
+# and gopls work from the root as the tests see the code.
+mode_workspace() {
+	cd "$ROOT"
+	have go || die "go not found"
+	rm -f go.work go.work.sum
+	GOWORK=off go work init . ./testdata/tykstandin
+	say "wrote ${ROOT}/go.work (module + testdata/tykstandin); now go build ./..., go vet -tags=goplugin ./... and gopls work from the root"
+	say "remove it (rm go.work go.work.sum) to work on the plain module: GOWORK=off does the same for one command"
+}
+
 mode_test() {
 	local fuzztime=${FUZZTIME:-5s} benchtime=${BENCHTIME:-200x}
 	local flags=(-trimpath -tags=goplugin)
@@ -613,12 +700,19 @@ mode_test() {
 	export GOWORK="$ROOT/testdata/tykstandin/go.work"
 	[[ -f $GOWORK ]] || die "missing ${GOWORK}: the workspace with the stand-in Tyk packages"
 	export GOFLAGS=''
-	# The Active Directory tests run a real Samba AD DC.
-	ensure_packages +samba-ad-dc:samba +samba-ad-provision:/usr/share/samba/setup/provision.ldif +ldb-tools:ldbmodify \
+	# The development directory's tests need phpLDAPadmin and Chromium too,
+	# the Active Directory tests a Samba AD DC.
+	ensure_packages "${DEVDIR_PACKAGES[@]}" --require=chromium:chromium "${AD_PACKAGES[@]}" \
 		jq:jq shellcheck:shellcheck docker-compose:docker-compose
 
-	header "[1/7] go vet -tags=goplugin ./..."
+	header "[1/7] go vet -tags=goplugin ./... (workspace), and go vet without it on every package that needs no gateway"
 	go vet -tags=goplugin ./...
+	local plain
+	plain=$(plain_packages)
+	[[ -n $plain ]] || die "no package builds without the gateway source: plain_packages is broken"
+	# shellcheck disable=SC2086 # one package per word
+	GOWORK=off go vet $plain
+	say "GOWORK=off go vet: $(wc -w <<<"$plain") packages clean; these need the workspace: $(needs_workspace | tr '\n' ' ')"
 
 	header "[2/7] go test -race ${flags[*]} -count=1 ./..."
 	go test -race "${flags[@]}" -count=1 -timeout 12m ./...
@@ -664,8 +758,9 @@ mode_test() {
 		say "SKIPPED compose check (neither the docker compose plugin nor docker-compose is installed)"
 	fi
 
-	header "[6/7] demo, end to end (DEMO_WAIT=0)"
+	header "[6/7] demo, end to end (DEMO_WAIT=0), then with phpLDAPadmin (DEMO_UI=1)"
 	DEMO_WAIT=0 DEMO_PORT=${DEMO_PORT:-18080} bash "$ROOT/testdata/demo/run.sh"
+	DEMO_UI=1 DEMO_WAIT=0 DEMO_PORT=${DEMO_PORT:-18080} bash "$ROOT/testdata/demo/run.sh"
 
 	header "[7/7] shellcheck"
 	if have shellcheck; then
@@ -692,11 +787,35 @@ mode_bench() {
 	go run ./internal/benchreport/cmd/benchreport <"$out"
 }
 
+# mode_devdir builds and runs internal/devdir/cmd/devdir from the module
+# root (it loads testdata/ldap from there) until Ctrl-C or SIGTERM, which
+# it passes on so the directory and the UI stop and clean up.
+mode_devdir() {
+	local args=() pid='' rc=0
+	cd "$ROOT"
+	have go || die "go not found"
+	new_tmp_dir
+	(GOWORK=off GOFLAGS='' go build -o "$NEW_TMP/devdir" ./internal/devdir/cmd/devdir)
+	if [[ ${DEVDIR_TUTORIAL:-1} == 0 ]]; then
+		args+=(-tutorial=false)
+	fi
+	trap '[[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true' INT TERM
+	"$NEW_TMP/devdir" "${args[@]+"${args[@]}"}" &
+	pid=$!
+	wait "$pid" || rc=$?
+	# wait returns early when a trapped signal arrives: wait until it ends.
+	while kill -0 "$pid" 2>/dev/null; do
+		rc=0
+		wait "$pid" || rc=$?
+	done
+	return "$rc"
+}
+
 # ---------------------------------------------------------------------------
 
 main() {
 	local mode=${1:-plugin}
-	if [[ $# -gt 1 && $mode != depcheck ]]; then
+	if [[ $# -gt 1 && $mode != depcheck && $mode != check ]]; then
 		usage >&2
 		exit 2
 	fi
@@ -719,11 +838,24 @@ main() {
 		shift
 		mode_depcheck "$@"
 		;;
+	check)
+		shift
+		mode_check "$@"
+		;;
 	test) mode_test ;;
 	bench) mode_bench ;;
+	workspace) mode_workspace ;;
 	demo)
-		ensure_packages
+		if [[ ${DEMO_UI:-0} == 1 ]]; then
+			ensure_packages "${DEVDIR_PACKAGES[@]}"
+		else
+			ensure_packages
+		fi
 		exec bash "$ROOT/testdata/demo/run.sh"
+		;;
+	devdir)
+		ensure_packages "${DEVDIR_PACKAGES[@]}"
+		mode_devdir
 		;;
 	in-image) in_image ;; # used by Dockerfile.plugin-compiler only
 	help | -h | --help) usage ;;

@@ -320,6 +320,14 @@ func (c *Config) parseUserLookup(d *decoder) {
 	}
 	checkDN(d, "search_base_dn", o.SearchBaseDN)
 	checkDN(d, "bind_dn", o.BindDN)
+	if login := o.LoginAttribute(); !strings.EqualFold(login, o.UsernameAttribute) && o.BindDN == "" &&
+		!directory.DirectoryUnique(o.UsernameAttribute) && !d.failed("user_dn_template") && !d.failed("search_filter") {
+		// The uniqueness search would run anonymously or as the user, who
+		// may see no entry but their own and so find no duplicate.
+		d.fail("bind_dn", "is required when username_attribute (%s) is not the attribute users log in with%s: "+
+			"a service account that can search all users must check that no other entry holds the same username",
+			o.UsernameAttribute, loginHint(login))
+	}
 	_, passwordGiven := d.lookup("bind_password")
 	switch {
 	case o.BindDN != "" && o.BindPassword == "" && !d.failed("bind_password"):
@@ -346,6 +354,13 @@ func (c *Config) parseBindTemplate(d *decoder, text string, filterGiven bool) {
 	case bt.IsDN() && o.SearchBaseDN == "" && bt.EntryBase() == "" && !strings.EqualFold(bt.LoginAttribute(), o.UsernameAttribute):
 		d.fail("search_base_dn", "is required when username_attribute (%s) is not the attribute in user_dn_template: it is where the username is checked to be unique", o.UsernameAttribute)
 	}
+}
+
+func loginHint(login string) string {
+	if login == "" {
+		return ""
+	}
+	return " (" + login + ")"
 }
 
 // compileFilter compiles an LDAP filter template that must use one of the

@@ -1,11 +1,11 @@
 package ldapauth
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -28,7 +28,7 @@ func (e *ConfigError) Error() string {
 // sees all mistakes at once instead of fixing them one reload at a time.
 type decoder struct {
 	raw  map[string]any
-	errs []error
+	errs []*ConfigError
 }
 
 func (d *decoder) fail(key, format string, args ...any) {
@@ -37,21 +37,17 @@ func (d *decoder) fail(key, format string, args ...any) {
 
 // failed reports whether a problem was recorded for key.
 func (d *decoder) failed(key string) bool {
-	return slices.ContainsFunc(d.errs, func(e error) bool {
-		var ce *ConfigError
-		return errors.As(e, &ce) && ce.Key == key
-	})
+	return slices.ContainsFunc(d.errs, func(e *ConfigError) bool { return e.Key == key })
 }
 
 // err returns every recorded problem, sorted by key for stable messages.
 func (d *decoder) err() error {
-	sort.SliceStable(d.errs, func(i, j int) bool {
-		var a, b *ConfigError
-		errors.As(d.errs[i], &a)
-		errors.As(d.errs[j], &b)
-		return a.Key < b.Key
-	})
-	return errors.Join(d.errs...)
+	slices.SortStableFunc(d.errs, func(a, b *ConfigError) int { return cmp.Compare(a.Key, b.Key) })
+	errs := make([]error, len(d.errs))
+	for i, e := range d.errs {
+		errs[i] = e
+	}
+	return errors.Join(errs...)
 }
 
 // checkUnknownKeys rejects keys nobody reads: a typo such as "requierd_groups"
@@ -228,10 +224,7 @@ func (d *decoder) listMap(key string) map[string][]string {
 		inner := decoder{raw: map[string]any{key: v}}
 		list := inner.strings(key)
 		for _, e := range inner.errs {
-			var ce *ConfigError
-			if errors.As(e, &ce) {
-				d.fail(key, "value of %q: %s", k, ce.Problem)
-			}
+			d.fail(key, "value of %q: %s", k, e.Problem)
 		}
 		if strings.TrimSpace(k) == "" {
 			d.fail(key, "has an empty name")

@@ -138,6 +138,7 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"group policies not lists", minimal(map[string]any{"group_policies": map[string]any{"admins": 3.0}}), "group_policies", "list of strings"},
 		{"attribute headers not strings", minimal(map[string]any{"attribute_headers": map[string]any{"mail": true}}), "attribute_headers", "non-empty string"},
 		{"required group bad DN", minimal(map[string]any{"required_groups": "cn=admins,,dc=org"}), "required_groups", "not a valid DN"},
+		{"mail identity without a service account", minimal(map[string]any{"username_attribute": "mail"}), "bind_dn", "service account"},
 		{"mail identity in DN template without base", minimal(map[string]any{"search_base_dn": nil, "user_dn_template": "uid={username}", "username_attribute": "mail"}), "search_base_dn", "unique"},
 		{"negative max failures", minimal(map[string]any{"max_failures": -1.0}), "max_failures", "from 0 to 1000"},
 	}
@@ -299,12 +300,12 @@ func TestDirectBindTemplates(t *testing.T) {
 		isDN     bool
 	}{
 		{"uid={username},ou=people,dc=example,dc=org", true},
-		{"cn={username},ou=users,dc=corp,dc=example,dc=com", true},
+		{"sn={username},ou=users,dc=corp,dc=example,dc=com", true},
 		{"{username}@corp.example.com", false},
 		{`CORP\{username}`, false},
 	}
 	for _, tt := range tests {
-		cfg, err := ParseConfig(minimal(map[string]any{"user_dn_template": tt.template}))
+		cfg, err := ParseConfig(minimal(map[string]any{"user_dn_template": tt.template, "username_attribute": usernameAttributeFor(tt.template)}))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.template, err)
 		}
@@ -312,6 +313,15 @@ func TestDirectBindTemplates(t *testing.T) {
 			t.Errorf("%s: search mode %v, DN %v; want direct bind, DN %v", tt.template, cfg.SearchMode(), cfg.Directory.BindTemplate.IsDN(), tt.isDN)
 		}
 	}
+}
+
+// usernameAttributeFor is the attribute a DN template logs users in with
+// (uid, sn, ...), or AD's sAMAccountName for the other forms.
+func usernameAttributeFor(template string) string {
+	if i := strings.Index(template, "={username}"); i > 0 {
+		return template[:i]
+	}
+	return "sAMAccountName"
 }
 
 func TestGroupSourceChoice(t *testing.T) {

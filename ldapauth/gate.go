@@ -246,7 +246,7 @@ func (g *Gate) Check(r *http.Request) Result {
 	user, pass, err := BasicFromRequest(r, &s.creds)
 	if err != nil {
 		res := Result{Outcome: OutcomeUnauthorized, credErr: err}
-		g.conclude(r, "", res, "none", 0, err.(*CredentialsError).Reason)
+		g.conclude(r, "", res, "none", 0, err.Error())
 		return res
 	}
 	s.hasher.Sum(user, pass, &s.mac)

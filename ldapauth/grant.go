@@ -61,6 +61,9 @@ type sessionKeys struct {
 	apiID  string
 }
 
+// KeyIDPrefix starts every session KeyID the plugin makes.
+const KeyIDPrefix = "ldap-"
+
 // keyID is "ldap-" + hex(HMAC-SHA256(secret, API ID, entry ID))[:40]. The
 // entry ID (entryUUID, objectGUID or normalised DN) is unique in the
 // directory, so two accounts never share a session even when directory
@@ -73,7 +76,7 @@ func (k sessionKeys) keyID(entryID string) string {
 	mac.Write([]byte(k.apiID))
 	mac.Write([]byte{0})
 	mac.Write([]byte(entryID))
-	return "ldap-" + hex.EncodeToString(mac.Sum(nil))[:40]
+	return KeyIDPrefix + hex.EncodeToString(mac.Sum(nil))[:40]
 }
 
 // newGrant evaluates access rules and prepares the session and headers.

@@ -22,6 +22,9 @@ type APISource struct {
 	// DisabledBy names the setting that switched the configuration off
 	// (e.g. "config_data_disabled"), or is empty.
 	DisabledBy string
+	// Unsupported, when set, is a setting of the API definition the plugin
+	// cannot honour; the API is answered 500 and the problem logged.
+	Unsupported *ConfigError
 }
 
 // Bounds on what the registry keeps per API. During a reload, requests
@@ -111,9 +114,12 @@ func (reg *Registry) Lookup(key any) (gate *Gate, found bool, err error) {
 func (reg *Registry) Admit(key any, src APISource) (*Gate, error) {
 	var cfg *Config
 	var cfgErr error
-	if src.DisabledBy != "" {
+	switch {
+	case src.Unsupported != nil:
+		cfgErr = src.Unsupported
+	case src.DisabledBy != "":
 		cfgErr = &ConfigError{Key: src.DisabledBy, Problem: "the plugin configuration is disabled; enable it to use LDAP authentication"}
-	} else {
+	default:
 		cfg, cfgErr = ParseConfig(src.Config)
 	}
 	// A Redis client reads its TLS files when it is made: make it here,

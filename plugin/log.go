@@ -85,12 +85,20 @@ func addField(fields map[string]any, prefix string, a slog.Attr) {
 	fields[prefix+a.Key] = v.Any()
 }
 
-var missingDefinitionOnce sync.Once
+var missingDefinitionOnce, ambiguousDefinitionOnce sync.Once
 
 // logMissingDefinition reports, once, a request that reached the plugin
-// without an API definition in its context: the plugin is hooked somewhere
-// other than an API's auth_check, or by a host that does not follow Tyk.
-func logMissingDefinition() {
+// without an API definition it can use: none in its context (the plugin is
+// hooked somewhere other than an API's auth_check, or by a host that does
+// not follow Tyk), or two after a tyk:// loop it cannot tell apart.
+func logMissingDefinition(ambiguous bool) {
+	if ambiguous {
+		ambiguousDefinitionOnce.Do(func() {
+			tykLogger.Error("a tyk:// loop between a classic and a Tyk OAS API reached LDAPAuth, and the API the request came from " +
+				"was not authenticated by LDAPAuth: the running API cannot be told; such requests are answered 500")
+		})
+		return
+	}
 	missingDefinitionOnce.Do(func() {
 		tykLogger.Error("no API definition in the request context; LDAPAuth must be used as an API's custom_middleware.auth_check")
 	})

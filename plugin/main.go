@@ -33,9 +33,9 @@ var registry = ldapauth.NewRegistry(ldapauth.RegistryOptions{
 func LDAPAuth(w http.ResponseWriter, r *http.Request) {
 	defer recoverRequest(w)
 
-	def := apiDefinition(r)
+	def, ambiguous := apiDefinition(r)
 	if def == nil {
-		logMissingDefinition()
+		logMissingDefinition(ambiguous)
 		ldapauth.WriteMisconfigured(w)
 		return
 	}

@@ -2,7 +2,8 @@ package main
 
 import (
 	"net/http"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/TykTechnologies/tyk/apidef"
@@ -13,22 +14,58 @@ import (
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
 )
 
-// apiDefinition returns the definition Tyk placed in the request context:
-// a *apidef.APIDefinition for classic APIs, a *oas.OAS for Tyk OAS APIs, or
-// nil. It reads the context values directly: ctx.GetDefinition and
-// ctx.GetOASDefinition deep-copy the whole definition on every call, far too
-// slow per request. The definition is only read, never modified, and its
-// identity is the registry key (Tyk hands over the same object until the
-// API is reloaded).
-func apiDefinition(r *http.Request) any {
+// apiDefinition returns the definition of the API running the plugin: a
+// *apidef.APIDefinition for a classic API, a *oas.OAS for a Tyk OAS API,
+// or nil. Tyk's Go plugin middleware puts the running API's definition into
+// the context right before calling the plugin (ctx.Definition for classic,
+// ctx.OASDefinition for OAS). The context values are read directly:
+// ctx.GetDefinition and ctx.GetOASDefinition deep-copy the whole definition
+// on every call, far too slow per request. The definition is only read,
+// never modified, and its identity is the registry key (Tyk hands over the
+// same object until the API is reloaded).
+//
+// A tyk:// loop carries the request's context on into the next API, so
+// after a loop between a classic and an OAS API both keys are set, one of
+// them for the API the request came from (see loopTarget).
+func apiDefinition(r *http.Request) (def any, ambiguous bool) {
 	c := r.Context()
-	if def, _ := c.Value(ctx.Definition).(*apidef.APIDefinition); def != nil {
-		return def
+	classic, _ := c.Value(ctx.Definition).(*apidef.APIDefinition)
+	oasDef, _ := c.Value(ctx.OASDefinition).(*oas.OAS)
+	switch {
+	case classic != nil && oasDef != nil:
+		return loopTarget(r, classic, oasDef)
+	case classic != nil:
+		return classic, false
+	case oasDef != nil:
+		return oasDef, false
 	}
-	if def, _ := c.Value(ctx.OASDefinition).(*oas.OAS); def != nil {
-		return def
+	return nil, false
+}
+
+// loopTarget picks the running API when both definition keys are set. The
+// session this plugin set on the API the request came from is still in
+// the context, and its access rights name exactly that API: the other
+// definition is the running one. Without such a session (the first API was
+// authenticated some other way) nothing in the context tells the two apart,
+// and the request is refused rather than decided by the wrong API.
+func loopTarget(r *http.Request, classic *apidef.APIDefinition, oasDef *oas.OAS) (any, bool) {
+	s := ctx.GetSession(r)
+	if s == nil || !strings.HasPrefix(s.KeyID, ldapauth.KeyIDPrefix) || len(s.AccessRights) != 1 {
+		return nil, true
 	}
-	return nil
+	oasID := ""
+	if ext := oasDef.GetTykExtension(); ext != nil {
+		oasID = ext.Info.ID
+	}
+	for previous := range s.AccessRights {
+		switch previous {
+		case classic.APIID:
+			return oasDef, false
+		case oasID:
+			return classic, false
+		}
+	}
+	return nil, true
 }
 
 // apiSource reads what the plugin needs from a definition; it runs once per
@@ -53,7 +90,24 @@ func classicSource(def *apidef.APIDefinition) ldapauth.APISource {
 	if def.ConfigDataDisabled {
 		src.DisabledBy = "config_data_disabled"
 	}
+	if ac, ok := def.AuthConfigs["coprocess"]; ok {
+		src.Unsupported = authSourceProblem("auth_configs.coprocess", ac.UseParam, ac.UseCookie, ac.DisableHeader, ac.AuthHeaderName)
+	}
 	return src
+}
+
+// authSourceProblem refuses a configured auth source other than the
+// Authorization header. Tyk reads those sources for coprocess plugins only
+// and hands a Go plugin the request as it is, while StripAuth strips the
+// configured source instead of Authorization: honouring such a setting
+// silently would both ignore it and leave the Basic credentials in place
+// for Tyk.
+func authSourceProblem(key string, query, cookie, noHeader bool, header string) *ldapauth.ConfigError {
+	if !query && !cookie && !noHeader && (header == "" || strings.EqualFold(header, "Authorization")) {
+		return nil
+	}
+	return &ldapauth.ConfigError{Key: key, Problem: "names an auth source other than the Authorization header; " +
+		"this plugin reads HTTP Basic credentials from Authorization only (Tyk applies auth sources to coprocess plugins, not Go plugins): remove it"}
 }
 
 // versionNames lists the API's versions for the session's access rights;
@@ -66,7 +120,7 @@ func versionNames(def *apidef.APIDefinition) []string {
 	if len(names) == 0 {
 		names = append(names, "Default")
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
 }
 
@@ -78,6 +132,9 @@ func oasSource(def *oas.OAS) ldapauth.APISource {
 	src := ldapauth.APISource{Info: ldapauth.APIInfo{
 		ID: ext.Info.ID, OrgID: ext.Info.OrgID, Name: ext.Info.Name, Versions: []string{"Default"},
 	}}
+	if auth := ext.Server.Authentication; auth != nil && auth.Custom != nil {
+		src.Unsupported = oasAuthSourceProblem(auth.Custom.AuthSources)
+	}
 	var data *oas.PluginConfigData
 	if mw := ext.Middleware; mw != nil && mw.Global != nil && mw.Global.PluginConfig != nil {
 		data = mw.Global.PluginConfig.Data
@@ -91,6 +148,16 @@ func oasSource(def *oas.OAS) ldapauth.APISource {
 		src.Config = data.Value
 	}
 	return src
+}
+
+func oasAuthSourceProblem(s oas.AuthSources) *ldapauth.ConfigError {
+	const key = "server.authentication.custom"
+	var header string
+	noHeader := false
+	if s.Header != nil {
+		header, noHeader = s.Header.Name, !s.Header.Enabled
+	}
+	return authSourceProblem(key, s.Query != nil && s.Query.Enabled, s.Cookie != nil && s.Cookie.Enabled, noHeader, header)
 }
 
 // setSession gives Tyk the session of the authenticated user. Tyk then

@@ -45,24 +45,36 @@ func BenchmarkColdPath(b *testing.B) {
 			}
 		})
 	})
-	b.Run("LDAPAuthNoCache", func(b *testing.B) {
-		cfg := hotConfig(srv)
-		cfg["cache_ttl"] = "0"
-		cfg["pool_size"] = 8.0
-		def := api("bench-cold", cfg)
-		h := ldapAuth(b)
-		warm(b, h, newReusableRequest(def, authHeader(benchUID(0), benchPassword(0))))
-		perUser(b, func(user int) func() error {
-			q, w := newReusableRequest(def, authHeader(benchUID(user), benchPassword(user))), newDiscardWriter()
-			return func() error {
-				h(w, q.next())
-				if w.written != 0 {
-					return fmt.Errorf("request refused")
-				}
-				return nil
+	cold := func(id string, extra map[string]interface{}) func(b *testing.B) {
+		return func(b *testing.B) {
+			cfg := hotConfig(srv)
+			cfg["cache_ttl"] = "0"
+			cfg["pool_size"] = 8.0
+			cfg["max_failures"] = 1000.0
+			for k, v := range extra {
+				cfg[k] = v
 			}
-		})
-	})
+			def := api(id, cfg)
+			h := ldapAuth(b)
+			warm(b, h, newReusableRequest(def, authHeader(benchUID(0), benchPassword(0))))
+			perUser(b, func(user int) func() error {
+				q, w := newReusableRequest(def, authHeader(benchUID(user), benchPassword(user))), newDiscardWriter()
+				return func() error {
+					h(w, q.next())
+					if w.written != 0 {
+						return fmt.Errorf("request refused")
+					}
+					return nil
+				}
+			})
+		}
+	}
+	// Failure counts in this process, then in the Redis a fleet shares:
+	// the Redis round trips (reserve and settle) are the difference.
+	b.Run("LDAPAuthNoCache", cold("bench-cold", nil))
+	b.Run("LDAPAuthNoCacheRedisCounts", cold("bench-cold-redis", map[string]interface{}{
+		"shared_state": "redis", "redis_url": sharedRedis(b).URL(),
+	}))
 }
 
 // perUser runs op in 8 parallel callers (4 x GOMAXPROCS 2), each bound to

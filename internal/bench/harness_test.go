@@ -16,6 +16,7 @@ import (
 	"github.com/TykTechnologies/tyk/ctx"
 	"github.com/TykTechnologies/tyk/log"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/redistest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost/plugintest"
 )
@@ -28,6 +29,9 @@ func TestMain(m *testing.M) {
 	if ldapServer != nil {
 		_ = ldapServer.Stop()
 	}
+	if redisServer != nil {
+		_ = redisServer.Stop()
+	}
 	os.Exit(code)
 }
 
@@ -39,6 +43,23 @@ var (
 
 // sharedLDAP starts one slapd (without the per-operation stats log, which
 // would cost more than the binds being measured).
+var (
+	redisOnce   sync.Once
+	redisServer *redistest.Server
+	redisErr    error
+)
+
+// sharedRedis is one redis-server for the benchmarks that count failures
+// in Redis; TestMain stops it.
+func sharedRedis(tb testing.TB) *redistest.Server {
+	tb.Helper()
+	redisOnce.Do(func() { redisServer, redisErr = redistest.Start(redistest.Options{}) })
+	if redisErr != nil {
+		tb.Fatalf("cannot start redis-server: %v", redisErr)
+	}
+	return redisServer
+}
+
 func sharedLDAP(tb testing.TB) *slapdtest.Server {
 	tb.Helper()
 	ldapOnce.Do(func() {

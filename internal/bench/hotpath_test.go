@@ -63,6 +63,12 @@ func BenchmarkHotPath(b *testing.B) {
 	b.Run("Floor", benchFloor)
 	b.Run("NoopPlugin", func(b *testing.B) { serve(b, noop, newReusableRequest(def, auth)) })
 	b.Run("LDAPAuthCacheHit", func(b *testing.B) { serve(b, ldap, newReusableRequest(def, auth)) })
+	// With shared_state redis a cache hit still never touches Redis.
+	cfg := hotConfig(sharedLDAP(b))
+	cfg["shared_state"], cfg["redis_url"], cfg["max_failures"] = "redis", sharedRedis(b).URL(), 5.0
+	redisDef := api("bench-hot-redis", cfg)
+	warm(b, ldap, newReusableRequest(redisDef, auth))
+	b.Run("LDAPAuthCacheHitRedisCounts", func(b *testing.B) { serve(b, ldap, newReusableRequest(redisDef, auth)) })
 }
 
 // BenchmarkGateCacheHit isolates the plugin's own work on a cache hit

@@ -34,12 +34,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// samplePasswords is every sample-directory password and the service
-// account's. Every test sends these passwords, so finding none of them in
-// the log is a process-wide "never log a password" check on top of
-// TestLogging.
+// addedPasswords are the passwords tests give the entries they add, and
+// the common part of the wrong passwords the burst tests send.
+var addedPasswords = []string{"mallory-pass-1", "erin-pass-1", "eve-pass-1", "bob-pass-2", "wrong-burst-"}
+
+// samplePasswords is every sample-directory password, the service
+// account's and addedPasswords. Every test sends these passwords, so
+// finding none of them in the log is a process-wide "never log a password"
+// check on top of TestLogging.
 func samplePasswords() []string {
-	secrets := []string{slapdtest.ServiceAccountPassword}
+	secrets := append([]string{slapdtest.ServiceAccountPassword}, addedPasswords...)
 	for _, u := range slapdtest.SampleUsers() {
 		secrets = append(secrets, u.Password)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/TykTechnologies/tyk/apidef/oas"
 	"github.com/TykTechnologies/tyk/config"
 	"github.com/TykTechnologies/tyk/log"
+	"github.com/TykTechnologies/tyk/request"
 )
 
 // APIs is a set of API definitions to load.
@@ -50,8 +51,16 @@ func New(opts Options) *Host {
 		GlobalSessionLifetime:                opts.GlobalSessionLifetime,
 		ForceGlobalSessionLifetime:           opts.ForceGlobalSessionLifetime,
 		SessionLifetimeRespectsKeyExpiration: opts.SessionLifetimeRespectsKeyExpiration,
+		Storage:                              opts.Storage,
 	}
+	cfg.HttpServerOptions.XFFDepth = opts.XFFDepth
 	config.Global = func() config.Config { return cfg }
+	// gateway/server.go sets request.Global from v5.14.0 on; before that
+	// request.RealIP reads no configuration.
+	request.Global = nil
+	if versionAtLeast(opts.GatewayVersion, 5, 14) {
+		request.Global = config.Global
+	}
 	h := &Host{
 		opts:     opts,
 		loader:   newPluginLoader(opts.GatewayVersion),
@@ -191,4 +200,14 @@ func (t *routeTable) match(path string) *apiSpec {
 		}
 	}
 	return nil
+}
+
+// versionAtLeast reports whether a vMAJOR.MINOR.PATCH version is at least
+// major.minor.
+func versionAtLeast(version string, major, minor int) bool {
+	var ma, mi, pa int
+	if _, err := fmt.Sscanf(version, "v%d.%d.%d", &ma, &mi, &pa); err != nil {
+		return false
+	}
+	return ma > major || (ma == major && mi >= minor)
 }

@@ -3,6 +3,8 @@ package tykhost
 import (
 	"net/http"
 	"time"
+
+	"github.com/TykTechnologies/tyk/config"
 )
 
 // PanicMode selects how a panic inside the plugin's handler is handled.
@@ -39,6 +41,13 @@ type Options struct {
 	GlobalSessionLifetime                int64
 	ForceGlobalSessionLifetime           bool
 	SessionLifetimeRespectsKeyExpiration bool
+	// Storage is the tyk.conf "storage" section (the gateway's Redis),
+	// published through config.Global for plugins that read it.
+	Storage config.StorageOptionsConf
+	// XFFDepth is tyk.conf http_server_options.xff_depth. From v5.14.0 the
+	// gateway publishes its config to request.RealIP (request.Global); the
+	// host does the same when GatewayVersion is v5.14.0 or later.
+	XFFDepth int
 	// GatewayVersion is the gateway version used to look for
 	// name_vX.Y.Z_GOOS_GOARCH.so before the configured path.
 	GatewayVersion string

@@ -3,6 +3,7 @@ package directory
 import (
 	"crypto/x509"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/internal/logx"
@@ -146,4 +147,23 @@ func (o *Options) withDefaults() {
 	if o.Logger == nil {
 		o.Logger = logx.Discard()
 	}
+}
+
+// LoginAttribute is the attribute the typed username is matched on, when
+// the bind template or search filter says so unambiguously ("uid" for
+// (uid={username}) or uid={username},...), else "". When it differs from
+// UsernameAttribute, every login searches for other entries holding the
+// same canonical username.
+func (o *Options) LoginAttribute() string {
+	if !o.BindTemplate.IsZero() {
+		return o.BindTemplate.loginAttr
+	}
+	attr, _ := o.SearchFilter.soleEquality("username")
+	return attr
+}
+
+// DirectoryUnique reports attributes Active Directory itself keeps unique,
+// which need no uniqueness search there.
+func DirectoryUnique(attr string) bool {
+	return strings.EqualFold(attr, "sAMAccountName") || strings.EqualFold(attr, "userPrincipalName")
 }

@@ -119,13 +119,7 @@ func pickOwnEntry(entries []*ldap.Entry, bindName string) *ldap.Entry {
 
 // loginAttribute is the attribute the typed username is matched on, when
 // the configuration says so unambiguously.
-func (d *Directory) loginAttribute() string {
-	if !d.opts.BindTemplate.IsZero() {
-		return d.opts.BindTemplate.loginAttr
-	}
-	attr, _ := d.opts.SearchFilter.soleEquality("username")
-	return attr
-}
+func (d *Directory) loginAttribute() string { return d.opts.LoginAttribute() }
 
 // uniquenessBase is where other entries that could hold the same canonical
 // username are looked for.
@@ -149,7 +143,7 @@ func (d *Directory) checkUnique(ctx context.Context, c *ldap.Conn, entry *ldap.E
 		return nil
 	}
 	attr := d.opts.UsernameAttribute
-	if strings.EqualFold(attr, "sAMAccountName") || strings.EqualFold(attr, "userPrincipalName") {
+	if DirectoryUnique(attr) {
 		isAD, err := d.isActiveDirectory(ctx, c)
 		if err != nil {
 			return err

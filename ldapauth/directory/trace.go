@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"time"
 )
 
@@ -25,7 +26,7 @@ type Step struct {
 	// Entries are the DNs a search returned.
 	Entries []string
 	// TLS is the handshake's outcome for StepTLS and StepStartTLS.
-	TLS *TLSInfo
+	TLS  *TLSInfo
 	Err  error
 	Took time.Duration
 }
@@ -50,7 +51,9 @@ const (
 type TLSInfo struct {
 	// ExpectedName is the name the certificate had to carry.
 	ExpectedName string
-	// Chain is the certificate chain the server sent, leaf first.
+	// Chain is the certificate chain the server sent, leaf first. It is
+	// also set when verification refused the chain, so a tool can show what
+	// the server presented.
 	Chain []*x509.Certificate
 	// Version is the negotiated TLS version (0 when the handshake failed).
 	Version uint16
@@ -85,6 +88,13 @@ func (t *Trace) tlsState(name StepName, server, expected string, st tls.Connecti
 	if t == nil || t.Step == nil {
 		return
 	}
+	chain := st.PeerCertificates
+	// crypto/tls records the peer's certificates only once they verify; a
+	// refused chain travels in the error instead.
+	var refused *tls.CertificateVerificationError
+	if len(chain) == 0 && errors.As(err, &refused) {
+		chain = refused.UnverifiedCertificates
+	}
 	t.Step(Step{Name: name, Server: server, Err: err, Took: took,
-		TLS: &TLSInfo{ExpectedName: expected, Chain: st.PeerCertificates, Version: st.Version}})
+		TLS: &TLSInfo{ExpectedName: expected, Chain: chain, Version: st.Version}})
 }

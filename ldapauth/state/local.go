@@ -49,9 +49,12 @@ func NewLocalAttempts(limits Limits, capacity int) *LocalAttempts {
 
 // Reserve implements Attempts.
 func (a *LocalAttempts) Reserve(_ context.Context, key string) (Reservation, error) {
-	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// The clock is read with the lock held, here and below: a time taken
+	// before waiting for the mutex can predate a lock another goroutine set
+	// meanwhile, which would overstate Retry-After beyond failure_window.
+	now := a.now()
 	rec := a.keys[key]
 	if rec == nil {
 		if len(a.keys) >= a.capacity && !a.evictOne(now) {
@@ -92,9 +95,9 @@ func (a *LocalAttempts) LockedFor(_ context.Context, key string) time.Duration {
 
 // Lock implements Attempts.
 func (a *LocalAttempts) Lock(_ context.Context, key string, d time.Duration) {
-	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	now := a.now()
 	rec := a.keys[key]
 	if rec == nil {
 		if len(a.keys) >= a.capacity && !a.evictOne(now) {
@@ -110,9 +113,9 @@ func (a *LocalAttempts) Lock(_ context.Context, key string, d time.Duration) {
 
 // settle ends one reservation of key.
 func (a *LocalAttempts) settle(key string, failed, succeeded bool) (locked bool) {
-	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	now := a.now()
 	rec := a.keys[key]
 	if rec == nil {
 		return false // cannot happen: keys with attempts in flight are never evicted

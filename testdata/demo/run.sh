@@ -8,14 +8,24 @@
 #   - shows 200 (alice), 401 (wrong password) and 503 (LDAP unreachable),
 #   - waits for Ctrl-C and stops everything it started.
 #
-# Settings: DEMO_PORT (default 8080), DEMO_WAIT=0 to exit after the checks.
-# Needs: go, curl, slapd + ldap-utils (apt-get install slapd ldap-utils).
+# With DEMO_UI=1 the directory comes from internal/devdir/cmd/devdir
+# instead: the same sample directory (without the user test and the
+# posixGroup testgroup, unless DEVDIR_TUTORIAL=0) plus phpLDAPadmin on it,
+# and the gateway serves two more APIs (/ldap-ui/, /ldap-testgroup/) that
+# take users made in the UI at once. The script then prints the loop: create
+# them in the UI, try them with curl.
+#
+# Settings: DEMO_PORT (default 8080), DEMO_WAIT=0 to exit after the checks,
+# DEMO_UI=1, DEVDIR_PORT (the UI's port; default a free one).
+# Needs: go, curl, slapd + ldap-utils (apt-get install slapd ldap-utils);
+# with DEMO_UI=1 also php-cli, php-ldap, php-xml and phpldapadmin.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 readonly ROOT
 readonly PORT=${DEMO_PORT:-8080}
 readonly WAIT=${DEMO_WAIT:-1}
+readonly UI=${DEMO_UI:-0}
 readonly BASE="http://127.0.0.1:${PORT}"
 
 say() { printf 'demo: %s\n' "$*"; }
@@ -70,7 +80,11 @@ say "building in ${WORK} (Go workspace with the stand-in Tyk packages; -trimpath
 (
 	cd "$ROOT"
 	export GOWORK="$ROOT/testdata/tykstandin/go.work" GOFLAGS=''
-	go build -trimpath -tags=goplugin -o "$WORK/devldap" ./internal/slapdtest/cmd/devldap
+	if [[ $UI == 1 ]]; then
+		go build -trimpath -tags=goplugin -o "$WORK/devdir" ./internal/devdir/cmd/devdir
+	else
+		go build -trimpath -tags=goplugin -o "$WORK/devldap" ./internal/slapdtest/cmd/devldap
+	fi
 	go build -trimpath -tags=goplugin -o "$WORK/contracthost" ./internal/tykhost/cmd/contracthost
 	go build -trimpath -tags=goplugin -buildmode=plugin -o "$WORK/ldapauth.so" ./plugin
 	go build -trimpath -o "$WORK/upstream" ./testdata/demo/upstream
@@ -80,18 +94,32 @@ say "building in ${WORK} (Go workspace with the stand-in Tyk packages; -trimpath
 # contract host that will load the plugin.
 "$WORK/depcheck" -plugin "$WORK/ldapauth.so" -gateway "$WORK/contracthost"
 
-say "starting the sample LDAP directory"
-"$WORK/devldap" -info "$WORK/ldap.env" >"$WORK/devldap.log" 2>&1 &
-PIDS+=($!)
-wait_for "$!" devldap test -s "$WORK/ldap.env"
-# shellcheck source=/dev/null # written by devldap at run time
-. "$WORK/ldap.env"
-say "LDAP: ${LDAPS_URL} (CA ${LDAP_CA_FILE}), base ${LDAP_BASE_DN}"
-
 "$WORK/upstream" -listen 127.0.0.1:0 -addr-file "$WORK/upstream.addr" >"$WORK/upstream.log" 2>&1 &
 PIDS+=($!)
 wait_for "$!" upstream test -s "$WORK/upstream.addr"
 UPSTREAM="http://$(cat "$WORK/upstream.addr")/"
+
+UI_APIS=()
+if [[ $UI == 1 ]]; then
+	say "starting the sample LDAP directory and phpLDAPadmin"
+	devdir_args=(-info "$WORK/ldap.env" -gateway-apis "$WORK/ui-apis" -upstream "$UPSTREAM")
+	if [[ ${DEVDIR_TUTORIAL:-1} == 0 ]]; then
+		devdir_args+=(-tutorial=false)
+	fi
+	# From the repository root: devdir loads testdata/ldap from there.
+	(cd "$ROOT" && exec "$WORK/devdir" "${devdir_args[@]}") >"$WORK/devdir.log" 2>&1 &
+	PIDS+=($!)
+	wait_for "$!" devdir test -s "$WORK/ldap.env"
+	UI_APIS=(-api "$WORK/ui-apis/ldap-ui.json" -api "$WORK/ui-apis/ldap-testgroup.json")
+else
+	say "starting the sample LDAP directory"
+	"$WORK/devldap" -info "$WORK/ldap.env" >"$WORK/devldap.log" 2>&1 &
+	PIDS+=($!)
+	wait_for "$!" devldap test -s "$WORK/ldap.env"
+fi
+# shellcheck source=/dev/null # written by devldap or devdir at run time
+. "$WORK/ldap.env"
+say "LDAP: ${LDAPS_URL} (CA ${LDAP_CA_FILE}), base ${LDAP_BASE_DN}"
 
 # Two APIs: one on the sample directory over LDAPS with its CA, one whose
 # LDAP server does not exist (port 1 refuses connections).
@@ -126,7 +154,7 @@ write_api "$WORK/api-ldap-down.json" ldap-demo-down /ldap-down/ "ldaps://127.0.0
 
 say "starting the contract host on ${BASE}"
 "$WORK/contracthost" -listen "127.0.0.1:${PORT}" -plugin "$WORK/ldapauth.so" \
-	-api "$WORK/api-ldap.json" -api "$WORK/api-ldap-down.json" >"$WORK/contracthost.log" 2>&1 &
+	-api "$WORK/api-ldap.json" -api "$WORK/api-ldap-down.json" "${UI_APIS[@]+"${UI_APIS[@]}"}" >"$WORK/contracthost.log" 2>&1 &
 PIDS+=($!)
 wait_for "$!" contracthost curl -fsS "${BASE}/hello"
 
@@ -152,6 +180,13 @@ show 200 "alice with her password (the upstream sees X-Authenticated-User, not A
 	-u "alice:${LDAP_USER_ALICE_PASSWORD}" "${BASE}/ldap/anything"
 show 401 "alice with a wrong password" -u "alice:not-her-password" "${BASE}/ldap/anything"
 show 503 "an API whose LDAP server is down" -u "alice:${LDAP_USER_ALICE_PASSWORD}" "${BASE}/ldap-down/anything"
+if [[ $UI == 1 ]]; then
+	show 200 "alice on the API for users made in the UI (search, then bind)" \
+		-u "alice:${LDAP_USER_ALICE_PASSWORD}" "${BASE}/ldap-ui/anything"
+	if [[ $LDAP_TUTORIAL == 1 ]]; then
+		show 401 "test, who is not in the directory yet" -u "test:test123" "${BASE}/ldap-ui/anything"
+	fi
+fi
 
 if ((failed)); then
 	say "contract host log:"
@@ -159,7 +194,23 @@ if ((failed)); then
 	die "the demo did not behave as expected"
 fi
 echo
-say "all three answers as expected"
+say "all answers as expected"
+if [[ $UI == 1 ]]; then
+	cat <<EOF
+
+phpLDAPadmin: ${LDAP_UI_URL}
+  login DN ${LDAP_UI_LOGIN_DN}, password ${LDAP_ROOT_PASSWORD}
+The loop (docs/development-directory.md has it step by step):
+  1. Log in. Under ou=groups, "Create new entry here", "Generic: Posix Group": Group testgroup.
+  2. Under ou=people, "Create new entry here", "Generic: User Account": First name Test,
+     Last name User, User ID test, Password test123 (twice), GID Number testgroup.
+  3. curl -u test:test123 ${BASE}/ldap-ui/anything         # 200 at once: any user under ou=people
+     curl -u test:test123 ${BASE}/ldap-testgroup/anything  # 403: a primary group is no membership
+  4. On cn=testgroup: "Add new attribute", memberUid, test, "Update Object" (twice).
+     curl -u test:test123 ${BASE}/ldap-testgroup/anything  # 200, X-Authenticated-Groups: testgroup
+  Nothing is cached: deleting the user, changing its password or the group counts from the next request.
+EOF
+fi
 if [[ $WAIT == 0 ]]; then
 	exit 0
 fi

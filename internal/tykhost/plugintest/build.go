@@ -32,6 +32,19 @@ var (
 // process that already opened an older build is not disturbed.
 func BuildPlugin(tb testing.TB, pkgDir string) string {
 	tb.Helper()
+	return build(tb, pkgDir, "-buildmode=plugin", ".so")
+}
+
+// BuildCommand builds the package main in pkgDir as an ordinary program
+// with the same settings as BuildPlugin, so the program can open plugins
+// built by BuildPlugin (a second gateway process, say).
+func BuildCommand(tb testing.TB, pkgDir string) string {
+	tb.Helper()
+	return build(tb, pkgDir, "-buildmode=exe", "")
+}
+
+func build(tb testing.TB, pkgDir, buildMode, suffix string) string {
+	tb.Helper()
 	abs, err := filepath.Abs(pkgDir)
 	if err != nil {
 		tb.Fatalf("plugintest: %v", err)
@@ -40,7 +53,7 @@ func BuildPlugin(tb testing.TB, pkgDir string) string {
 	if err != nil {
 		tb.Fatalf("plugintest: %v", err)
 	}
-	key := strings.Join(append([]string{abs, runtime.Version(), os.Getenv("GOWORK")}, append(flags, env...)...), "\x00")
+	key := strings.Join(append([]string{abs, buildMode, runtime.Version(), os.Getenv("GOWORK")}, append(flags, env...)...), "\x00")
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -52,13 +65,13 @@ func BuildPlugin(tb testing.TB, pkgDir string) string {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		tb.Fatalf("plugintest: %v", err)
 	}
-	so := filepath.Join(dir, filepath.Base(abs)+".so")
+	so := filepath.Join(dir, filepath.Base(abs)+suffix)
 	tmp := fmt.Sprintf("%s.tmp-%d", so, os.Getpid())
 	goTool, err := goCommand()
 	if err != nil {
 		tb.Fatalf("plugintest: %v", err)
 	}
-	args := append([]string{"build", "-buildmode=plugin", "-o", tmp}, flags...)
+	args := append([]string{"build", buildMode, "-o", tmp}, flags...)
 	args = append(args, ".")
 	cmd := exec.Command(goTool, args...)
 	cmd.Dir = abs

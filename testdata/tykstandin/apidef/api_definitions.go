@@ -116,24 +116,27 @@ type VersionInfo struct {
 
 // APIDefinition represents the configuration for a single proxied API.
 type APIDefinition struct {
-	Name                    string            `bson:"name" json:"name"`
-	Slug                    string            `bson:"slug" json:"slug"`
-	APIID                   string            `bson:"api_id" json:"api_id"`
-	OrgID                   string            `bson:"org_id" json:"org_id"`
-	UseKeylessAccess        bool              `bson:"use_keyless" json:"use_keyless"`
-	UseBasicAuth            bool              `bson:"use_basic_auth" json:"use_basic_auth"`
-	EnableJWT               bool              `bson:"enable_jwt" json:"enable_jwt"`
-	UseStandardAuth         bool              `bson:"use_standard_auth" json:"use_standard_auth"`
-	UseGoPluginAuth         bool              `bson:"use_go_plugin_auth" json:"use_go_plugin_auth"`       // Deprecated. Use CustomPluginAuthEnabled instead.
-	EnableCoProcessAuth     bool              `bson:"enable_coprocess_auth" json:"enable_coprocess_auth"` // Deprecated. Use CustomPluginAuthEnabled instead.
-	CustomPluginAuthEnabled bool              `bson:"custom_plugin_auth_enabled" json:"custom_plugin_auth_enabled"`
-	VersionDefinition       VersionDefinition `bson:"definition" json:"definition"`
-	VersionData             VersionData       `bson:"version_data" json:"version_data"` // Deprecated. Use VersionDefinition instead.
-	Proxy                   ProxyConfig       `bson:"proxy" json:"proxy"`
-	DisableRateLimit        bool              `bson:"disable_rate_limit" json:"disable_rate_limit"`
-	DisableQuota            bool              `bson:"disable_quota" json:"disable_quota"`
-	CustomMiddleware        MiddlewareSection `bson:"custom_middleware" json:"custom_middleware"`
-	CustomMiddlewareBundle  string            `bson:"custom_middleware_bundle" json:"custom_middleware_bundle"`
+	Name                    string `bson:"name" json:"name"`
+	Slug                    string `bson:"slug" json:"slug"`
+	APIID                   string `bson:"api_id" json:"api_id"`
+	OrgID                   string `bson:"org_id" json:"org_id"`
+	UseKeylessAccess        bool   `bson:"use_keyless" json:"use_keyless"`
+	UseBasicAuth            bool   `bson:"use_basic_auth" json:"use_basic_auth"`
+	EnableJWT               bool   `bson:"enable_jwt" json:"enable_jwt"`
+	UseStandardAuth         bool   `bson:"use_standard_auth" json:"use_standard_auth"`
+	UseGoPluginAuth         bool   `bson:"use_go_plugin_auth" json:"use_go_plugin_auth"`       // Deprecated. Use CustomPluginAuthEnabled instead.
+	EnableCoProcessAuth     bool   `bson:"enable_coprocess_auth" json:"enable_coprocess_auth"` // Deprecated. Use CustomPluginAuthEnabled instead.
+	CustomPluginAuthEnabled bool   `bson:"custom_plugin_auth_enabled" json:"custom_plugin_auth_enabled"`
+	// AuthConfigs are the token sources per auth mode ("authToken",
+	// "coprocess", ...); StripAuth strips what they name.
+	AuthConfigs            map[string]AuthConfig `bson:"auth_configs" json:"auth_configs"`
+	VersionDefinition      VersionDefinition     `bson:"definition" json:"definition"`
+	VersionData            VersionData           `bson:"version_data" json:"version_data"` // Deprecated. Use VersionDefinition instead.
+	Proxy                  ProxyConfig           `bson:"proxy" json:"proxy"`
+	DisableRateLimit       bool                  `bson:"disable_rate_limit" json:"disable_rate_limit"`
+	DisableQuota           bool                  `bson:"disable_quota" json:"disable_quota"`
+	CustomMiddleware       MiddlewareSection     `bson:"custom_middleware" json:"custom_middleware"`
+	CustomMiddlewareBundle string                `bson:"custom_middleware_bundle" json:"custom_middleware_bundle"`
 	// SessionLifetimeRespectsKeyExpiration and SessionLifetime feed
 	// user.SessionState.Lifetime when the gateway writes a session for
 	// this API (gateway/middleware.go UpdateRequestSession).
@@ -148,4 +151,17 @@ type APIDefinition struct {
 
 	// IsOAS is set to true when API has an OAS definition (created in OAS or migrated to OAS)
 	IsOAS bool `bson:"is_oas" json:"is_oas,omitempty"`
+}
+
+// AuthConfig is where one auth mode reads its token (a subset of the real
+// struct, same names, types and tags in v5.3.13, v5.8.x and v5.14.0; the
+// certificate and signature settings are left out).
+type AuthConfig struct {
+	Name           string `mapstructure:"name" bson:"name" json:"name"`
+	UseParam       bool   `mapstructure:"use_param" bson:"use_param" json:"use_param"`
+	ParamName      string `mapstructure:"param_name" bson:"param_name" json:"param_name"`
+	UseCookie      bool   `mapstructure:"use_cookie" bson:"use_cookie" json:"use_cookie"`
+	CookieName     string `mapstructure:"cookie_name" bson:"cookie_name" json:"cookie_name"`
+	DisableHeader  bool   `mapstructure:"disable_header" bson:"disable_header" json:"disable_header"`
+	AuthHeaderName string `mapstructure:"auth_header_name" bson:"auth_header_name" json:"auth_header_name"`
 }

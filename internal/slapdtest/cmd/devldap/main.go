@@ -12,14 +12,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -62,10 +59,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "devldap: stop: %v\n", err)
 		}
 	}()
-	info := infoLines(s, *dataDir == "")
+	var users []slapdtest.SampleUser
+	if *dataDir == "" {
+		users = slapdtest.SampleUsers()
+	}
+	info := slapdtest.EnvLines(s, users)
 	fmt.Fprint(stdout, info)
 	if *infoFile != "" {
-		if err := writeAtomic(*infoFile, info); err != nil {
+		if err := slapdtest.WriteEnvFile(*infoFile, info); err != nil {
 			fmt.Fprintf(stderr, "devldap: %v\n", err)
 			return 1
 		}
@@ -86,62 +87,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-}
-
-// infoLines renders KEY='value' lines that sh, bash and docker --env-file
-// style parsers of the simple kind read alike.
-func infoLines(s *slapdtest.Server, sample bool) string {
-	var b strings.Builder
-	kv := func(k, v string) { fmt.Fprintf(&b, "%s=%s\n", k, shellQuote(v)) }
-	fmt.Fprintf(&b, "# devldap: slapd pid %d\n", s.PID())
-	kv("LDAP_URL", s.URL())
-	kv("LDAP_STARTTLS_URL", s.StartTLSURL())
-	kv("LDAPS_URL", s.LDAPSURL())
-	kv("LDAP_CA_FILE", s.CAFile())
-	kv("LDAP_WRONG_CA_FILE", s.WrongCAFile())
-	kv("LDAP_BASE_DN", s.BaseDN())
-	kv("LDAP_PEOPLE_DN", slapdtest.PeopleDN)
-	kv("LDAP_GROUPS_DN", slapdtest.GroupsDN)
-	kv("LDAP_BIND_DN", slapdtest.ServiceAccountDN)
-	kv("LDAP_BIND_PASSWORD", slapdtest.ServiceAccountPassword)
-	kv("LDAP_ROOT_DN", s.RootDN())
-	kv("LDAP_ROOT_PASSWORD", s.RootPassword())
-	kv("LDAP_LDAPI_URL", s.LDAPIURL())
-	kv("LDAP_DIR", s.Dir())
-	kv("LDAP_LOG_FILE", s.LogFile())
-	if sample {
-		var keys []string
-		for _, u := range slapdtest.SampleUsers() {
-			keys = append(keys, u.Key)
-			fmt.Fprintf(&b, "# %s: %s\n", u.Key, u.Note)
-			kv("LDAP_USER_"+u.Key+"_UID", u.UID)
-			kv("LDAP_USER_"+u.Key+"_DN", u.DN)
-			kv("LDAP_USER_"+u.Key+"_PASSWORD", u.Password)
-		}
-		kv("LDAP_USERS", strings.Join(keys, " "))
-	}
-	return b.String()
-}
-
-// shellQuote wraps v in single quotes; a quote inside becomes '\”.
-func shellQuote(v string) string {
-	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
-}
-
-// writeAtomic lets a script poll for the file and never read half of it.
-func writeAtomic(path, content string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".devldap-*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.WriteString(content)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

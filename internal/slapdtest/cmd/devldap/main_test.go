@@ -16,25 +16,6 @@ import (
 	"github.com/go-ldap/ldap/v3"
 )
 
-func TestShellQuote(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"plain", "'plain'"},
-		{"o'brien", `'o'\''brien'`},
-		{`cn=Smith\, John`, `'cn=Smith\, John'`},
-		{"", "''"},
-	}
-	for _, tc := range tests {
-		if got := shellQuote(tc.in); got != tc.want {
-			t.Errorf("shellQuote(%q) = %s, want %s", tc.in, got, tc.want)
-		}
-		// The shell must read back exactly the input.
-		out, err := exec.Command("sh", "-c", "printf %s "+shellQuote(tc.in)).Output()
-		if err != nil || string(out) != tc.in {
-			t.Errorf("sh read %q back as %q (%v)", tc.in, out, err)
-		}
-	}
-}
-
 // syncBuffer is written by run's goroutine and read by the test.
 type syncBuffer struct {
 	mu sync.Mutex

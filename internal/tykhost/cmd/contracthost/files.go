@@ -8,6 +8,7 @@ import (
 
 	"github.com/TykTechnologies/tyk/apidef"
 	"github.com/TykTechnologies/tyk/apidef/oas"
+	gatewayconfig "github.com/TykTechnologies/tyk/config"
 	"github.com/TykTechnologies/tyk/user"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost"
@@ -125,4 +126,17 @@ func readPolicies(paths []string) ([]user.Policy, error) {
 		}
 	}
 	return out, nil
+}
+
+// readTykConf reads the parts of a tyk.conf the host publishes.
+func readTykConf(path string) (gatewayconfig.Config, error) {
+	var c gatewayconfig.Config
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
 }

@@ -61,6 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.opts.SessionLifetimeRespectsKeyExpiration, "session-lifetime-respects-key-expiration", false,
 		"the gateway's session_lifetime_respects_key_expiration")
 	fs.StringVar(&c.opts.GatewayVersion, "gateway-version", tykhost.DefaultGatewayVersion, "version used for name_vX.Y.Z_os_arch.so lookups")
+	tykConf := fs.String("tyk-conf", "", "tyk.conf whose storage (Redis) and http_server_options.xff_depth the gateway publishes to plugins")
 	panicMode := fs.String("panic-mode", string(tykhost.PanicRecover), `plugin panic behaviour: "5.8" (recover) or "5.12+" (drop the connection)`)
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -73,6 +74,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if len(c.apis) == 0 {
 		return c, errors.New("at least one -api file is needed")
+	}
+	if *tykConf != "" {
+		gw, err := readTykConf(*tykConf)
+		if err != nil {
+			return c, err
+		}
+		c.opts.Storage, c.opts.XFFDepth = gw.Storage, gw.HttpServerOptions.XFFDepth
 	}
 	return c, nil
 }

@@ -96,17 +96,34 @@ type CustomKeyLifetime struct {
 	RespectValidity bool `bson:"respectValidity,omitempty" json:"respectValidity,omitempty"`
 }
 
-// CustomPluginAuthentication holds configuration for custom plugins. (The
-// inline auth sources header/cookie/query, extracted into classic
-// auth_configs["coprocess"], are left out: the coprocess drivers read the
-// token from them and StripAuth strips them, the Go plugin driver never reads
-// them.)
+// CustomPluginAuthentication holds configuration for custom plugins
+// (apidef/oas/authentication.go, the same in v5.3.13, v5.8.x and v5.14.0).
 type CustomPluginAuthentication struct {
 	// Enabled activates the custom plugin authentication mode.
 	Enabled bool `bson:"enabled" json:"enabled"` // required
 	// Config contains configuration related to custom authentication plugin
 	// (classic: custom_middleware.auth_check).
 	Config *AuthenticationPlugin `bson:"config,omitempty" json:"config,omitempty"`
+	// AuthSources are the token sources (header, cookie, query), inline as
+	// in Tyk. Tyk documents them as valid only with the coprocess driver
+	// and extracts them into classic auth_configs["coprocess"]; the Go
+	// plugin driver never reads them, and StripAuth strips what they name.
+	AuthSources `bson:",inline" json:",inline"`
+}
+
+// AuthSources are where an authentication token may be read from.
+type AuthSources struct {
+	Header *AuthSource `bson:"header,omitempty" json:"header,omitempty"`
+	Cookie *AuthSource `bson:"cookie,omitempty" json:"cookie,omitempty"`
+	Query  *AuthSource `bson:"query,omitempty" json:"query,omitempty"`
+}
+
+// AuthSource is one token source.
+type AuthSource struct {
+	// Enabled activates the auth source.
+	Enabled bool `bson:"enabled" json:"enabled"` // required
+	// Name is the header, cookie or query parameter name.
+	Name string `bson:"name,omitempty" json:"name,omitempty"`
 }
 
 // AuthenticationPlugin holds the configuration for custom authentication plugin.
