@@ -45,22 +45,33 @@ func TestAPIDefinitionSelection(t *testing.T) {
 	foreign := user.NewSessionState()
 	foreign.KeyID = "some-token"
 	foreign.AccessRights = map[string]user.AccessDefinition{"classic-1": {APIID: "classic-1"}}
+	// A policy applied after LDAPAuth may widen the session's access
+	// rights to both APIs of the loop.
+	widened := ourSession("classic-1")
+	widened.AccessRights["oas-1"] = user.AccessDefinition{APIID: "oas-1"}
 	tests := []struct {
 		name          string
 		classic       *apidef.APIDefinition
 		oas           *oas.OAS
 		session       *user.SessionState
+		granted       any // noted by LDAPAuth on the previous API
 		want          any
 		wantAmbiguous bool
 	}{
-		{"classic only", c, nil, nil, c, false},
-		{"OAS only", nil, o, nil, o, false},
-		{"nothing", nil, nil, nil, nil, false},
-		{"loop classic into OAS", c, o, ourSession("classic-1"), o, false},
-		{"loop OAS into classic", c, o, ourSession("oas-1"), c, false},
-		{"loop with another API's session", c, o, ourSession("third-api"), nil, true},
-		{"loop after another kind of auth", c, o, foreign, nil, true},
-		{"loop without a session", c, o, nil, nil, true},
+		{"classic only", c, nil, nil, nil, c, false},
+		{"OAS only", nil, o, nil, nil, o, false},
+		{"nothing", nil, nil, nil, nil, nil, false},
+		{"loop classic into OAS", c, o, ourSession("classic-1"), c, o, false},
+		{"loop OAS into classic", c, o, ourSession("oas-1"), o, c, false},
+		{"loop classic into OAS, session naming both", c, o, widened, c, o, false},
+		{"loop OAS into classic, session naming both", c, o, widened, o, c, false},
+		{"loop noted for another definition object", c, o, ourSession("classic-1"), classicAPI("classic-1"), nil, true},
+		{"loop classic into OAS, no note", c, o, ourSession("classic-1"), nil, o, false},
+		{"loop OAS into classic, no note", c, o, ourSession("oas-1"), nil, c, false},
+		{"loop without a note, session naming both", c, o, widened, nil, nil, true},
+		{"loop with another API's session", c, o, ourSession("third-api"), nil, nil, true},
+		{"loop after another kind of auth", c, o, foreign, nil, nil, true},
+		{"loop without a session", c, o, nil, nil, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +86,11 @@ func TestAPIDefinitionSelection(t *testing.T) {
 			if tt.session != nil {
 				cx = context.WithValue(cx, ctx.SessionData, tt.session)
 			}
-			got, ambiguous := apiDefinition(r.WithContext(cx))
+			r = r.WithContext(cx)
+			if tt.granted != nil {
+				noteGranted(r, tt.granted)
+			}
+			got, ambiguous := apiDefinition(r)
 			if got != tt.want || ambiguous != tt.wantAmbiguous {
 				t.Fatalf("apiDefinition = %v (ambiguous %v), want %v (ambiguous %v)", got, ambiguous, tt.want, tt.wantAmbiguous)
 			}

@@ -53,6 +53,7 @@ func LDAPAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	gate.Forward(r, res.Grant)
+	noteGranted(r, def)
 	setSession(r, gate, res)
 }
 

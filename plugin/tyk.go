@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -42,13 +43,36 @@ func apiDefinition(r *http.Request) (def any, ambiguous bool) {
 	return nil, false
 }
 
-// loopTarget picks the running API when both definition keys are set. The
-// session this plugin set on the API the request came from is still in
-// the context, and its access rights name exactly that API: the other
-// definition is the running one. Without such a session (the first API was
-// authenticated some other way) nothing in the context tells the two apart,
-// and the request is refused rather than decided by the wrong API.
+// grantedForKey is the request context key under which LDAPAuth notes the
+// definition of the API it last granted the request for. Tyk hands the same
+// *http.Request on through a tyk:// loop, so the note is still there when
+// the request reaches the next API.
+type grantedForKey struct{}
+
+// noteGranted records that LDAPAuth granted r for the API of def.
+func noteGranted(r *http.Request, def any) {
+	*r = *r.WithContext(context.WithValue(r.Context(), grantedForKey{}, def))
+}
+
+// loopTarget picks the running API when both definition keys are set. When
+// LDAPAuth granted the request on the API it came from, that API's
+// definition is noted in the context (noteGranted): the other definition is
+// the running one. Without a note (that API runs another build of this
+// plugin, whose note has another type), the session is the hint: a session
+// this plugin set whose access rights name exactly one of the two APIs
+// came from that API. Otherwise (the first API was
+// authenticated some other way) nothing in the context tells the two
+// apart, and the request is refused rather than decided by the wrong API.
 func loopTarget(r *http.Request, classic *apidef.APIDefinition, oasDef *oas.OAS) (any, bool) {
+	if previous := r.Context().Value(grantedForKey{}); previous != nil {
+		switch previous {
+		case any(classic):
+			return oasDef, false
+		case any(oasDef):
+			return classic, false
+		}
+		return nil, true
+	}
 	s := ctx.GetSession(r)
 	if s == nil || !strings.HasPrefix(s.KeyID, ldapauth.KeyIDPrefix) || len(s.AccessRights) != 1 {
 		return nil, true

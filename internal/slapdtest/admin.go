@@ -18,8 +18,9 @@ import (
 // adminTimeout bounds every harness operation.
 const adminTimeout = 10 * time.Second
 
-// load applies the data files and Options.ExtraLDIF in one ldapmodify run,
-// online, so the memberof overlay sees the groups being added.
+// load applies the data files, the password policy entry (if any) and
+// Options.ExtraLDIF in one ldapmodify run, online, so the memberof overlay
+// sees the groups being added.
 func (s *Server) load(files []string) error {
 	var all bytes.Buffer
 	for _, f := range files {
@@ -30,7 +31,15 @@ func (s *Server) load(files []string) error {
 		all.Write(b)
 		all.WriteString("\n\n") // records must be separated by a blank line
 	}
+	// The policy entry lives under the suffix: after the data, or after
+	// ExtraLDIF when that is what creates the suffix.
+	if !s.opts.NoData {
+		all.WriteString(s.opts.passwordPolicyLDIF())
+	}
 	all.WriteString(s.opts.ExtraLDIF)
+	if s.opts.NoData {
+		all.WriteString(s.opts.passwordPolicyLDIF())
+	}
 	if strings.TrimSpace(all.String()) == "" {
 		return nil
 	}

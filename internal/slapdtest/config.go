@@ -17,6 +17,9 @@ type confData struct {
 	CAFile, CertFile, KeyFile  string
 	Suffix, RootDN, RootPWHash string
 	ServiceDN                  string
+	// PasswordPolicyDN, when set, turns the ppolicy overlay on with that
+	// default policy entry.
+	PasswordPolicyDN string
 }
 
 // slapdConfTemplate: mdb + memberof (so groupOfNames members get memberOf),
@@ -36,6 +39,9 @@ include {{.SchemaDir}}/inetorgperson.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload memberof
+{{- if .PasswordPolicyDN}}
+moduleload ppolicy
+{{- end}}
 
 pidfile  "{{.PidFile}}"
 argsfile "{{.ArgsFile}}"
@@ -72,6 +78,12 @@ memberof-group-oc groupOfNames
 memberof-member-ad member
 memberof-memberof-ad memberOf
 memberof-refint TRUE
+{{- if .PasswordPolicyDN}}
+
+overlay ppolicy
+ppolicy_default "{{.PasswordPolicyDN}}"
+ppolicy_use_lockout
+{{- end}}
 `))
 
 func renderConf(d confData) ([]byte, error) {

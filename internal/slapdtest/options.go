@@ -32,6 +32,9 @@ type Options struct {
 	NoData bool
 	// ExtraLDIF is applied (ldapmodify -a, as the rootdn) after the data.
 	ExtraLDIF string
+	// PasswordPolicy, when set, loads the ppolicy overlay with that
+	// default policy (see WithPasswordPolicy).
+	PasswordPolicy *PasswordPolicy
 	// RootPassword for RootDN; empty: a random one.
 	RootPassword string
 	// DisableStats runs slapd with "-d none" instead of "-d stats": no

@@ -161,6 +161,8 @@ func (s *Server) prepare() error {
 		RootDN:     RootDN,
 		RootPWHash: hash,
 		ServiceDN:  ServiceAccountDN,
+
+		PasswordPolicyDN: s.opts.passwordPolicyDN(),
 	})
 	if err != nil {
 		return err

@@ -22,6 +22,10 @@ type Record struct {
 	KeyID string
 	// Proxied reports whether the request reached the upstream.
 	Proxied bool
+	// Via lists, in order, the APIs that handed the request on to the
+	// next one (tyk:// loops, version routing); APIID is the last one.
+	// Tyk records no such list: it is the host's, for tests.
+	Via []string
 }
 
 type analyticsLog struct {

@@ -31,12 +31,19 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := &Record{
 		Time:   h.opts.Now(),
-		APIID:  s.apiID,
-		OrgID:  s.orgID,
 		Method: r.Method,
 		Path:   r.URL.Path,
 	}
 	defer h.finish(r, rec)
+	h.serveChain(s, w, r, rec)
+}
+
+// serveChain runs the API's chain (ChainObject.ThisHandler), for a routed
+// request or one another API hands over (loops.go, version_routing.go).
+// The record names the API whose chain runs last: in Tyk only the final
+// chain's success or error handler records the request.
+func (h *Host) serveChain(s *apiSpec, w http.ResponseWriter, r *http.Request, rec *Record) {
+	rec.APIID, rec.OrgID = s.apiID, s.orgID
 
 	// VersionCheck comes before authentication, keyless APIs included.
 	if !h.versionCheck(s, w, r, rec) {
@@ -44,7 +51,7 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch s.auth {
 	case authKeyless:
-		h.proxyRequest(s, w, r, rec)
+		h.finalHandler(s, w, r, rec)
 		return
 	case authGoPlugin:
 		if !h.goPluginAuth(s, w, r, rec) {
@@ -61,8 +68,7 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.updateSession(s, r)
 	}
-	h.proxyRequest(s, w, r, rec)
-	h.updateSession(s, r)
+	h.finalHandler(s, w, r, rec)
 }
 
 // finish completes the analytics record with the session's identity and
@@ -206,14 +212,10 @@ func (h *Host) rateAndQuota(s *apiSpec, w http.ResponseWriter, r *http.Request, 
 	return true
 }
 
-// proxyRequest strips the listen path if configured and proxies upstream.
+// proxyRequest strips the listen path if configured and proxies upstream
+// (SuccessHandler.ServeHTTP).
 func (h *Host) proxyRequest(s *apiSpec, w http.ResponseWriter, r *http.Request, rec *Record) {
-	if s.stripListenPath {
-		r.URL.Path = stripListenPath(r.URL.Path, s.listenPath)
-		if r.URL.RawPath != "" {
-			r.URL.RawPath = stripListenPath(r.URL.RawPath, s.listenPath)
-		}
-	}
+	sanitizeProxyPaths(s, r)
 	sw := &statusWriter{ResponseWriter: w}
 	s.proxy.ServeHTTP(sw, r)
 	rec.Status = sw.code

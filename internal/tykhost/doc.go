@@ -6,6 +6,9 @@
 // goplugin/plugin_name_builder.go), hosts classic and OAS API definitions,
 // builds the chain Tyk builds for a custom Go auth API (gateway/api_loader.go)
 // and runs the version check before authentication (mw_version_check.go),
+// which hands requests for a separate version API to that API's chain, as
+// the end of a chain hands requests for a tyk:// target to the target's
+// (DummyProxyHandler in gateway/api_loader.go),
 // applies Tyk's outcome rules after the plugin returns
 // (gateway/mw_go_plugin.go, gateway/middleware.go), then the post-auth checks
 // (mw_strip_auth.go, mw_key_expired_check.go, mw_access_rights.go,

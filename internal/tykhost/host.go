@@ -39,6 +39,9 @@ type Host struct {
 type routeTable struct {
 	specs []*apiSpec
 	byID  map[string]*apiSpec
+	// loaded holds every spec in load order, for finding loop and version
+	// targets by ID or name (see findAPI).
+	loaded []*apiSpec
 }
 
 // New returns a host with no APIs. It sets the process-wide config.Global
@@ -130,6 +133,7 @@ func (h *Host) Load(apis APIs) error {
 			return err
 		}
 	}
+	table.loaded = append([]*apiSpec(nil), table.specs...)
 	sort.SliceStable(table.specs, func(i, j int) bool {
 		return len(table.specs[i].listenPath) > len(table.specs[j].listenPath)
 	})
@@ -193,9 +197,11 @@ func (h *Host) prepare(s *apiSpec) {
 }
 
 // match returns the API whose listen path prefixes path, longest first.
+// Internal APIs have no route (gateway/api_loader.go: spec.Internal sets
+// chainDef.Skip, so loadHTTPService registers no listen path for them).
 func (t *routeTable) match(path string) *apiSpec {
 	for _, s := range t.specs {
-		if strings.HasPrefix(path, s.listenPath) {
+		if !s.internal && strings.HasPrefix(path, s.listenPath) {
 			return s
 		}
 	}

@@ -36,14 +36,15 @@ func (h *Host) newProxy(s *apiSpec) http.Handler {
 	}
 }
 
-// stripListenPath removes the listen path from the request path, keeping a
-// leading slash.
+// stripListenPath is internal/httputil.StripListenPath for a plain listen
+// path (mux templates are not modelled): the listen path is cut only when
+// the path starts with all of it, and the result starts with "/".
 func stripListenPath(path, listenPath string) string {
-	p := strings.TrimPrefix(path, strings.TrimSuffix(listenPath, "/"))
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
+	path = strings.TrimPrefix(path, listenPath)
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
 	}
-	return p
+	return path
 }
 
 // statusWriter remembers the status the proxy wrote, for analytics.

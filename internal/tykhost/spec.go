@@ -22,8 +22,12 @@ const (
 // apiSpec is one loaded API, the host's counterpart of Tyk's *APISpec. A
 // reload builds new specs, so definition pointers change only then.
 type apiSpec struct {
-	apiID, orgID     string
-	listenPath       string
+	apiID, orgID string
+	name         string
+	listenPath   string
+	// internal APIs (classic internal, OAS info.state.internal) get no
+	// listen path route: only loops and version routing reach them.
+	internal         bool
 	stripListenPath  bool
 	target           *url.URL
 	auth             authMode
@@ -54,7 +58,9 @@ func classicSpec(def *apidef.APIDefinition) (*apiSpec, error) {
 	s := &apiSpec{
 		apiID:            def.APIID,
 		orgID:            def.OrgID,
+		name:             def.Name,
 		listenPath:       def.Proxy.ListenPath,
+		internal:         def.Internal,
 		stripListenPath:  def.Proxy.StripListenPath,
 		stripAuthData:    def.StripAuthData,
 		disableRateLimit: def.DisableRateLimit,
@@ -64,9 +70,6 @@ func classicSpec(def *apidef.APIDefinition) (*apiSpec, error) {
 
 		sessionLifetimeRespectsKeyExpiration: def.SessionLifetimeRespectsKeyExpiration,
 		versions:                             newAPIVersions(def),
-	}
-	if def.VersionDefinition.Enabled {
-		return nil, fmt.Errorf("api %q: versioning with separate version APIs (definition.enabled) is not supported by the contract host", def.APIID)
 	}
 	mode, err := chooseAuth(def)
 	if err != nil {
@@ -94,8 +97,12 @@ func oasSpec(o *oas.OAS) (*apiSpec, error) {
 		OrgID:            x.Info.OrgID,
 		Name:             x.Info.Name,
 		Active:           x.Info.State.Active,
+		Internal:         x.Info.State.Internal,
 		UseKeylessAccess: true,
 		IsOAS:            true,
+	}
+	if v := x.Info.Versioning; v != nil {
+		def.VersionDefinition = versionDefinition(v)
 	}
 	// Info.ExtractTo: a Tyk OAS API is never versioned the legacy way.
 	def.VersionData.NotVersioned = true
@@ -170,8 +177,38 @@ func chooseAuth(def *apidef.APIDefinition) (authMode, error) {
 	return authToken, nil
 }
 
+// versionDefinition is Versioning.ExtractTo (apidef/oas/root.go:206 at
+// v5.8.12, root.go:222 at v5.14.0): field by field, the version list
+// becoming a name-to-API-ID map, nil when the list is empty.
+func versionDefinition(v *oas.Versioning) apidef.VersionDefinition {
+	d := apidef.VersionDefinition{
+		Enabled:              v.Enabled,
+		Name:                 v.Name,
+		Default:              v.Default,
+		Location:             v.Location,
+		Key:                  v.Key,
+		StripVersioningData:  v.StripVersioningData,
+		UrlVersioningPattern: v.UrlVersioningPattern,
+		FallbackToDefault:    v.FallbackToDefault,
+	}
+	if len(v.Versions) > 0 {
+		d.Versions = make(map[string]string, len(v.Versions))
+		for _, ver := range v.Versions {
+			d.Versions[ver.Name] = ver.ID
+		}
+	}
+	return d
+}
+
+// setTarget parses the target URL. A tyk:// target names another API (see
+// loops.go) and needs no host here: Tyk answers a request for an empty or
+// unknown name with 500 at request time, not at load.
 func (s *apiSpec) setTarget(raw string) error {
 	u, err := url.Parse(raw)
+	if err == nil && u.Scheme == loopScheme {
+		s.target = u
+		return nil
+	}
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return fmt.Errorf("api %q: invalid target_url %q", s.apiID, raw)
 	}

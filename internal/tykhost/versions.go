@@ -104,7 +104,7 @@ func (s *apiSpec) readVersionName(r *http.Request) string {
 		}
 		return name
 	case apidef.URLLocation:
-		p := versionPathWithoutListenPath(r.URL.Path, s.listenPath)
+		p := stripListenPath(r.URL.Path, s.listenPath)
 		p = strings.TrimPrefix(p, "/"+s.versions.slug)
 		for _, part := range strings.Split(p, "/") {
 			if part == "" {
@@ -119,19 +119,6 @@ func (s *apiSpec) readVersionName(r *http.Request) string {
 		}
 	}
 	return ""
-}
-
-// versionPathWithoutListenPath is internal/httputil.StripListenPath for a
-// plain listen path (mux templates are not modelled): the listen path is cut
-// only when the path starts with all of it, and the result starts with "/".
-func versionPathWithoutListenPath(path, listenPath string) string {
-	if strings.HasPrefix(path, listenPath) {
-		path = strings.TrimPrefix(path, listenPath)
-	}
-	if !strings.HasPrefix(path, "/") {
-		path = "/" + path
-	}
-	return path
 }
 
 // matchesVersionPattern reports whether a path segment counts as a version
@@ -223,15 +210,19 @@ func singleOrDefaultVersion(data apidef.VersionData) (apidef.VersionInfo, bool) 
 }
 
 // versionCheck is the VersionCheck middleware, which runs before
-// authentication (gateway/api_loader.go), reduced to the legacy versioning
-// of version_data: the request's version must resolve and must not have
+// authentication (gateway/api_loader.go): a request for a separate version
+// API goes to that API's chain; otherwise, with the legacy versioning of
+// version_data, the request's version must resolve and must not have
 // expired, else 403 with the status text. A version with an expiry date
 // announces it in x-tyk-api-expires. Endpoint allow and block lists, mock
-// responses and the API-level expiration are not modelled, and APIs with
-// the newer versioning (definition.enabled) are refused at load.
+// responses and the API-level expiration are not modelled.
 func (h *Host) versionCheck(s *apiSpec, w http.ResponseWriter, r *http.Request, rec *Record) bool {
-	// Tyk reads the name first (which strips it) and then RequestValid.
+	// Tyk reads the name first (which strips it), routes a request for a
+	// separate version API (version_routing.go), and then RequestValid.
 	s.versionName(r)
+	if h.routeToVersionAPI(s, w, r, rec) {
+		return false
+	}
 	info, failure := s.version(r)
 	now := h.opts.Now()
 	if failure == "" && !s.versions.data.NotVersioned && versionExpired(info, now) {

@@ -181,12 +181,3 @@ func TestVersionRules(t *testing.T) {
 		})
 	}
 }
-
-func TestNewVersioningIsRefusedAtLoad(t *testing.T) {
-	d := pluginAPI("ldap", "/ldap/", "http://127.0.0.1:1/", testPlugin(t))
-	d.VersionDefinition.Enabled = true
-	d.VersionDefinition.Versions = map[string]string{"v2": "ldap-v2"}
-	if err := New(Options{}).Load(APIs{Classic: []*apidef.APIDefinition{d}}); err == nil {
-		t.Fatal("an API with definition.enabled must be refused: its routing to version APIs is not modelled")
-	}
-}

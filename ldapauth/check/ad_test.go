@@ -43,7 +43,7 @@ func TestRunAgainstActiveDirectory(t *testing.T) {
 		},
 		{
 			name:     "plain LDAP user bind",
-			config:   map[string]any{"urls": []any{dc.LDAPURL()}, "user_dn_template": "{username}@" + adtest.DNSDomain, "search_base_dn": adtest.BaseDN},
+			config:   map[string]any{"urls": []any{dc.LDAPURL()}, "user_dn_template": "{username}@" + adtest.DNSDomain, "search_base_dn": adtest.BaseDN, "username_attribute": "sAMAccountName"},
 			username: alice.SAMAccountName, password: alice.Password, wantStatus: 500, wantStep: "user bind",
 			wantAdvice: "use an ldaps:// URL or set start_tls: true",
 		},

@@ -3,6 +3,7 @@ package directory
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	ldap "github.com/go-ldap/ldap/v3"
 )
@@ -85,8 +86,13 @@ func (b BindTemplate) IsDN() bool { return b.kind == bindDN }
 
 // name returns the bind name for username. In a DN the username is
 // DN-escaped. The other forms cannot be escaped, so usernames that could
-// name another account or domain are refused.
+// name another account or domain are refused. A username that is not UTF-8
+// is refused in every form: LDAP names are UTF-8, and escaping would
+// replace the bad bytes, so different usernames would bind as one name.
 func (b BindTemplate) name(username string) (string, error) {
+	if !utf8.ValidString(username) {
+		return "", invalidCredentials("the username is not valid UTF-8", nil)
+	}
 	if b.kind == bindDN {
 		return b.template.Expand(ldap.EscapeDN, map[string]string{"username": username}), nil
 	}

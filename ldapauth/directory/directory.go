@@ -118,10 +118,20 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 		if ctx.Err() != nil {
 			break
 		}
+		deadline, _ := ctx.Deadline()
+		budget := time.Until(deadline)
 		id, err := d.authenticateOn(ctx, a.ep, username, password, guard)
 		switch KindOf(err) {
 		case KindUnavailable:
 			lastErr = err
+			if i > 0 && budget < d.opts.DialTimeout {
+				// This server only got what an earlier one left of the
+				// request's time, less than a dial timeout: its failure
+				// says nothing about its health, and marking it down
+				// would leave no healthy server for the next requests.
+				// No verdict; plan.release frees a probe claim.
+				continue
+			}
 			retryIn := plan.down(i)
 			if i+1 < len(plan.attempts) {
 				d.log.Warn("directory server unavailable, failing over", "server", a.ep.srv.URL,

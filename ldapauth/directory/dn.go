@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"slices"
 	"strings"
 
 	ldap "github.com/go-ldap/ldap/v3"
@@ -14,9 +15,19 @@ import (
 // "cn=admins,ou=groups,dc=example,dc=org" give the same key. Text that does
 // not parse as a DN is folded as a whole.
 func NormalizeDN(dn string) string {
+	rdns, ok := normalizedRDNs(dn)
+	if !ok {
+		return FoldValue(dn)
+	}
+	return strings.Join(rdns, ",")
+}
+
+// normalizedRDNs returns the normalised RDNs of dn, leaf first, or false
+// when dn does not parse.
+func normalizedRDNs(dn string) ([]string, bool) {
 	parsed, err := ldap.ParseDN(dn)
 	if err != nil {
-		return FoldValue(dn)
+		return nil, false
 	}
 	rdns := make([]string, len(parsed.RDNs))
 	for i, rdn := range parsed.RDNs {
@@ -26,13 +37,21 @@ func NormalizeDN(dn string) string {
 		}
 		rdns[i] = strings.Join(parts, "+")
 	}
-	return strings.Join(rdns, ",")
+	return rdns, true
 }
 
-// IsUnder reports whether dn is base or below it.
+// IsUnder reports whether dn is base or below it. RDNs are compared whole:
+// an escaped comma inside a value ("cn=x\,ou=groups,dc=example,dc=org",
+// an entry directly under dc=example,dc=org) is not an RDN boundary, so
+// such an entry is not under ou=groups. Every DN is under the empty base
+// (the root). Text that does not parse is under nothing but itself.
 func IsUnder(dn, base string) bool {
-	d, b := NormalizeDN(dn), NormalizeDN(base)
-	return d == b || strings.HasSuffix(d, ","+b)
+	d, dOK := normalizedRDNs(dn)
+	b, bOK := normalizedRDNs(base)
+	if !dOK || !bOK {
+		return NormalizeDN(dn) == NormalizeDN(base)
+	}
+	return len(d) >= len(b) && slices.Equal(d[len(d)-len(b):], b)
 }
 
 // FoldValue folds a name the way LDAP's case-ignore matching compares it

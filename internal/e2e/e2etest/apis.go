@@ -2,6 +2,8 @@ package e2etest
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/TykTechnologies/tyk/apidef"
@@ -110,17 +112,22 @@ func ClassicDef(t testing.TB, id string, cfg map[string]any, pluginPath, target 
 // read from JSON, as the gateway reads an OAS file.
 func OASDef(t testing.TB, d *apidef.APIDefinition) *oas.OAS {
 	t.Helper()
+	info := map[string]any{"id": d.APIID, "orgId": d.OrgID, "name": d.Name,
+		"state": map[string]any{"active": true, "internal": d.Internal}}
+	if v := d.VersionDefinition; v.Enabled {
+		info["versioning"] = oasVersioning(v)
+	}
 	doc := map[string]any{
 		"openapi": "3.0.3",
 		"info":    map[string]any{"title": d.Name, "version": "1.0.0"},
 		"paths":   map[string]any{},
 		"x-tyk-api-gateway": map[string]any{
-			"info":     map[string]any{"id": d.APIID, "orgId": d.OrgID, "name": d.Name, "state": map[string]any{"active": true}},
+			"info":     info,
 			"upstream": map[string]any{"url": d.Proxy.TargetURL},
 			"server": map[string]any{
 				"listenPath": map[string]any{"value": d.Proxy.ListenPath, "strip": true},
 				"authentication": map[string]any{
-					"enabled": true, "stripAuthorizationData": d.StripAuthData,
+					"enabled": !d.UseKeylessAccess, "stripAuthorizationData": d.StripAuthData,
 					"custom": map[string]any{"enabled": true, "config": map[string]any{
 						"enabled": true, "functionName": d.CustomMiddleware.AuthCheck.Name, "path": d.CustomMiddleware.AuthCheck.Path,
 					}},
@@ -135,6 +142,19 @@ func OASDef(t testing.TB, d *apidef.APIDefinition) *oas.OAS {
 	var o oas.OAS
 	JSONRoundTrip(t, doc, &o)
 	return &o
+}
+
+// oasVersioning is a classic definition's versioning as Tyk OAS
+// info.versioning (the reverse of what the gateway extracts).
+func oasVersioning(v apidef.VersionDefinition) map[string]any {
+	versions := []map[string]any{}
+	for _, name := range slices.Sorted(maps.Keys(v.Versions)) {
+		versions = append(versions, map[string]any{"name": name, "id": v.Versions[name]})
+	}
+	return map[string]any{
+		"enabled": true, "name": v.Name, "default": v.Default, "location": v.Location, "key": v.Key,
+		"versions": versions, "stripVersioningData": v.StripVersioningData, "fallbackToDefault": v.FallbackToDefault,
+	}
 }
 
 // TokenAPI is a classic API protected by Tyk's standard token auth. Like

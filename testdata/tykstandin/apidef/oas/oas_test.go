@@ -5,6 +5,7 @@ package oas
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/TykTechnologies/tyk/apidef"
@@ -151,5 +152,30 @@ func TestCustomKeyLifetime(t *testing.T) {
 				t.Fatalf("round trip %s gave %+v (%v), want %+v", b, back, err, *k)
 			}
 		})
+	}
+}
+
+// info.versioning decodes with the real tags, the version list in order.
+func TestVersioningDecodes(t *testing.T) {
+	const doc = `{"id": "base", "name": "base", "state": {"active": true}, "versioning": {
+	  "enabled": true, "name": "v1", "default": "v1", "location": "url-param", "key": "version",
+	  "versions": [{"name": "v2", "id": "base-v2"}, {"name": "v3", "id": "base-v3"}],
+	  "stripVersioningData": true, "urlVersioningPattern": "^v[0-9]+$", "fallbackToDefault": true}}`
+	var info Info
+	if err := json.Unmarshal([]byte(doc), &info); err != nil {
+		t.Fatal(err)
+	}
+	v := info.Versioning
+	want := Versioning{
+		Enabled: true, Name: "v1", Default: "v1", Location: "url-param", Key: "version",
+		Versions:            []VersionToID{{Name: "v2", ID: "base-v2"}, {Name: "v3", ID: "base-v3"}},
+		StripVersioningData: true, UrlVersioningPattern: "^v[0-9]+$", FallbackToDefault: true,
+	}
+	if v == nil || !reflect.DeepEqual(*v, want) {
+		t.Fatalf("versioning decoded as %+v, want %+v", v, want)
+	}
+	var plain Info
+	if err := json.Unmarshal([]byte(`{"id": "x", "name": "x", "state": {"active": true}}`), &plain); err != nil || plain.Versioning != nil {
+		t.Fatalf("an API without versioning decoded %+v (%v), want nil versioning", plain.Versioning, err)
 	}
 }

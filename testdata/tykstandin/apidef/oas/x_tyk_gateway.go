@@ -22,8 +22,8 @@ type XTykAPIGateway struct {
 	Middleware *Middleware `bson:"middleware,omitempty" json:"middleware,omitempty"`
 }
 
-// Info contains the main metadata for the API definition. (DBID and
-// Versioning are left out.)
+// Info contains the main metadata for the API definition. (DBID is left
+// out.)
 type Info struct {
 	// ID is the unique identifier of the API within Tyk (classic: api_id).
 	ID string `bson:"id" json:"id,omitempty"`
@@ -35,6 +35,46 @@ type Info struct {
 	Expiration string `bson:"expiration,omitempty" json:"expiration,omitempty"`
 	// State holds configuration for API definition states (active, internal).
 	State State `bson:"state" json:"state"` // required
+	// Versioning makes this API the base of versions that are separate
+	// APIs (classic: definition).
+	Versioning *Versioning `bson:"versioning,omitempty" json:"versioning,omitempty"`
+}
+
+// Versioning is info.versioning (apidef/oas/root.go, type Versioning, read
+// at v5.3.13, v5.8.0, v5.8.12, v5.8.15 and v5.14.0). The gateway extracts it
+// into apidef.VersionDefinition field by field (Versioning.ExtractTo:
+// root.go:206 at v5.8.12, root.go:222 at v5.14.0), Versions becoming the
+// name-to-API-ID map (nil when the list is empty). Tags differ only in
+// v5.14.0, whose Key is `json:"key,omitempty"`; v5.3.13 has no
+// UrlVersioningPattern.
+type Versioning struct {
+	// Enabled turns versioning on (classic: definition.enabled).
+	Enabled bool `bson:"enabled" json:"enabled"` // required
+	// Name is the base API's own version name, e.g. "v1".
+	Name string `bson:"name,omitempty" json:"name,omitempty"`
+	// Default is the version a request naming none gets.
+	Default string `bson:"default" json:"default"` // required
+	// Location is "header", "url-param" or "url".
+	Location string `bson:"location" json:"location"` // required
+	// Key is the header or query parameter holding the version name.
+	Key string `bson:"key" json:"key"` // required
+	// Versions maps version names to the IDs of the version APIs.
+	Versions []VersionToID `bson:"versions" json:"versions"` // required
+	// StripVersioningData removes the version from the request once read.
+	StripVersioningData bool `bson:"stripVersioningData,omitempty" json:"stripVersioningData,omitempty"`
+	// UrlVersioningPattern limits which path segments count as a version
+	// when stripping (location "url").
+	UrlVersioningPattern string `bson:"urlVersioningPattern,omitempty" json:"urlVersioningPattern,omitempty"`
+	// FallbackToDefault serves the default version for an unknown one.
+	FallbackToDefault bool `bson:"fallbackToDefault,omitempty" json:"fallbackToDefault,omitempty"`
+}
+
+// VersionToID is one entry of Versioning.Versions.
+type VersionToID struct {
+	// Name is the version name, e.g. "v2".
+	Name string `bson:"name" json:"name"`
+	// ID is the API ID of the API serving that version.
+	ID string `bson:"id" json:"id"`
 }
 
 // State holds configuration for the status of the API within Tyk.
