@@ -205,7 +205,7 @@ ensure_packages() {
 	((${#required[@]} + ${#optional[@]} == 0)) && return 0
 	if [[ $(id -u) -ne 0 ]] || ! have apt-get; then
 		((${#required[@]} == 0)) && return 0
-		die "missing ${required[*]}: install them with: sudo apt-get install -y ${required[*]}"
+		die "missing ${required[*]}: install them with: sudo apt-get install -y --no-install-recommends ${required[*]}"
 	fi
 	say "installing ${required[*]} ${optional[*]} (apt-get)"
 	export DEBIAN_FRONTEND=noninteractive
@@ -232,6 +232,15 @@ missing_packages() {
 		fi
 	done
 }
+
+# The packages of the Active Directory tests: Samba's AD DC (samba), the
+# data samba-tool provisions a domain from, and ldbmodify, which loads the
+# sample domain.
+readonly AD_PACKAGES=(
+	--require=samba-ad-dc:samba
+	--require=samba-ad-provision:/usr/share/samba/setup/provision.ldif
+	--require=ldb-tools:ldbmodify
+)
 
 # The packages of the development directory's web UI: PHP's command-line
 # interpreter (its built-in web server serves the UI), the LDAP and XML
@@ -691,8 +700,9 @@ mode_test() {
 	export GOWORK="$ROOT/testdata/tykstandin/go.work"
 	[[ -f $GOWORK ]] || die "missing ${GOWORK}: the workspace with the stand-in Tyk packages"
 	export GOFLAGS=''
-	# The development directory's tests need phpLDAPadmin and Chromium too.
-	ensure_packages "${DEVDIR_PACKAGES[@]}" --require=chromium:chromium \
+	# The development directory's tests need phpLDAPadmin and Chromium too,
+	# the Active Directory tests a Samba AD DC.
+	ensure_packages "${DEVDIR_PACKAGES[@]}" --require=chromium:chromium "${AD_PACKAGES[@]}" \
 		jq:jq shellcheck:shellcheck docker-compose:docker-compose
 
 	header "[1/7] go vet -tags=goplugin ./... (workspace), and go vet without it on every package that needs no gateway"

@@ -1,15 +1,11 @@
 package e2e
 
 import (
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost/plugintest"
@@ -17,7 +13,8 @@ import (
 
 // env is one test's world: a slapd with the sample directory, the real
 // plugin loaded by a contract host served over HTTP, and an upstream that
-// echoes what reached it.
+// echoes what reached it. The gateway side is e2etest's; env keeps its own
+// fields because tests replace the host (useHost).
 type env struct {
 	t    *testing.T
 	ldap *slapdtest.Server
@@ -42,41 +39,15 @@ func newEnvWith(t *testing.T, opts tykhost.Options) *env {
 	return e
 }
 
-// load replaces the host's APIs, as a gateway (re)load from files does:
-// every definition is a new object.
+// load replaces the host's APIs (see e2etest.Load).
 func (e *env) load(sets ...tykhost.APIs) {
 	e.t.Helper()
-	var all tykhost.APIs
-	for _, s := range sets {
-		all.Classic = append(all.Classic, s.Classic...)
-		all.OAS = append(all.OAS, s.OAS...)
-	}
-	if err := e.host.Load(all); err != nil {
-		e.t.Fatalf("Load: %v", err)
-	}
-	// A plugin that fails to load leaves its API answering 500, which
-	// would make every test below misleading: stop here instead.
-	var ids []string
-	for _, d := range all.Classic {
-		if d.CustomPluginAuthEnabled {
-			ids = append(ids, d.APIID)
-		}
-	}
-	for _, o := range all.OAS {
-		ids = append(ids, o.GetTykExtension().Info.ID) // decoded by Load already: read only
-	}
-	for _, id := range ids {
-		if err := e.host.PluginError(id); err != nil {
-			e.t.Fatalf("plugin did not load for %s: %v", id, err)
-		}
-	}
+	e2etest.Load(e.t, e.host, sets...)
 }
 
 // Requests.
 
-func basic(user, pass string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
-}
+func basic(user, pass string) string { return e2etest.Basic(user, pass) }
 
 // reply is what the client got, plus what the upstream saw when the request
 // was proxied.
@@ -85,6 +56,14 @@ type reply struct {
 	header http.Header
 	body   string
 	seen   *seenRequest // nil when the upstream did not answer
+}
+
+func replyFrom(r e2etest.Reply) reply {
+	return reply{status: r.Status, header: r.Header, body: r.Body, seen: r.Seen}
+}
+
+func (r reply) export() e2etest.Reply {
+	return e2etest.Reply{Status: r.status, Header: r.header, Body: r.body, Seen: r.seen}
 }
 
 // do sends a request with the given headers (several values of one header
@@ -100,30 +79,8 @@ func (e *env) do(path string, header http.Header) reply {
 
 // doE is do for goroutines, which must not call t.Fatal.
 func (e *env) doE(path string, header http.Header) (reply, error) {
-	req, err := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
-	if err != nil {
-		return reply{}, err
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return reply{}, err
-	}
-	r := reply{status: resp.StatusCode, header: resp.Header, body: string(b)}
-	if resp.Header.Get(upstreamMarker) != "" {
-		r.seen = &seenRequest{}
-		if err := json.Unmarshal(b, r.seen); err != nil {
-			return reply{}, fmt.Errorf("upstream body %q: %v", b, err)
-		}
-	}
-	return r, nil
+	r, err := e2etest.Get(e.srv.Client(), e.srv.URL, path, header)
+	return replyFrom(r), err
 }
 
 // as sends GET /<id>/<rest> with Basic credentials.
@@ -133,22 +90,10 @@ func (e *env) as(id, user, pass string) reply {
 }
 
 // records waits until the host has recorded n analytics records and
-// returns them. The host records a request after the response has been
-// written, so a client can see the answer a moment before the record (and
-// the session write that precedes it) exists.
+// returns them (see e2etest.WaitRecords).
 func (e *env) records(n int) []tykhost.Record {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		recs := e.host.Analytics()
-		if len(recs) >= n {
-			return recs
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("%d analytics records after 5s, want %d", len(recs), n)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	return e2etest.WaitRecords(e.t, e.host, n)
 }
 
 // record sends one request through fn and returns its analytics record.

@@ -1,68 +1,34 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"strings"
-	"sync"
 	"testing"
 
-	"github.com/TykTechnologies/tyk/log"
-
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
 
-// gatewayLog captures everything written to the gateway logger (the plugin
-// logs through it) for the whole test process, at debug level, so tests can
-// assert on decision lines, and TestMain's final checks can prove that no
-// test made the plugin log a sample-directory password or a panic.
-var gatewayLog = &logSink{}
+// gatewayLog captures the gateway log of the whole test process at debug
+// level (e2etest.GatewayLog), so tests can assert on decision lines and
+// TestMain can prove that no test made the plugin log a sample-directory
+// password or a panic.
+var gatewayLog = logSink{e2etest.GatewayLog}
 
-// logSink is an io.Writer that keeps every line. logrus serialises writes,
-// but tests read concurrently with them, hence the mutex.
-type logSink struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *logSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
+// logSink gives the shared sink the names these tests use.
+type logSink struct{ *e2etest.LogSink }
 
 // mark returns the current end of the log, for since.
-func (s *logSink) mark() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Len()
-}
+func (s logSink) mark() int { return s.Mark() }
 
 // since returns what was logged after mark.
-func (s *logSink) since(mark int) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return string(s.buf.Bytes()[mark:])
-}
-
-// debugLevel is logrus.DebugLevel; the stand-in's SetLevel takes the
-// logrus type, which an untyped constant converts to.
-const debugLevel = 5
+func (s logSink) since(mark int) string { return s.Since(mark) }
 
 func TestMain(m *testing.M) {
-	log.Get().SetOutput(gatewayLog)
-	log.Get().SetLevel(debugLevel)
+	e2etest.CaptureGatewayLog()
 	code := m.Run()
-	logged := gatewayLog.since(0)
-	if leaks := passwordsIn(logged); len(leaks) > 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: the gateway log of this run contains passwords: %v\n", leaks)
-		code = 1
-	}
-	// The plugin recovers its own panics into a 500 and logs them; the
-	// host logs a panic that escaped. Neither may ever happen.
-	if lines := logLines(strings.ToLower(logged), "panic"); len(lines) > 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: the gateway log of this run reports panics:\n%s\n", strings.Join(lines, "\n"))
+	for _, problem := range e2etest.LogProblems(samplePasswords()) {
+		fmt.Fprintln(os.Stderr, "FAIL: "+problem)
 		code = 1
 	}
 	os.Exit(code)
@@ -72,19 +38,14 @@ func TestMain(m *testing.M) {
 // the common part of the wrong passwords the burst tests send.
 var addedPasswords = []string{"mallory-pass-1", "erin-pass-1", "eve-pass-1", "bob-pass-2", "wrong-burst-"}
 
-// passwordsIn returns every sample-directory password (and the service
-// account's, and addedPasswords) that occurs in text. Every test sends these passwords, so this
-// is a process-wide "never log a password" check on top of TestLogging.
-func passwordsIn(text string) []string {
-	var found []string
+// samplePasswords is every sample-directory password, the service
+// account's and addedPasswords. Every test sends these passwords, so
+// finding none of them in the log is a process-wide "never log a password"
+// check on top of TestLogging.
+func samplePasswords() []string {
 	secrets := append([]string{slapdtest.ServiceAccountPassword}, addedPasswords...)
 	for _, u := range slapdtest.SampleUsers() {
 		secrets = append(secrets, u.Password)
 	}
-	for _, s := range secrets {
-		if strings.Contains(text, s) {
-			found = append(found, s)
-		}
-	}
-	return found
+	return secrets
 }

@@ -87,10 +87,14 @@ func (d *Directory) Close() {
 // Authenticate checks username and password and returns who the user is.
 // guard, when not nil, is consulted right before every user bind; its
 // account key is "dn:" plus the normalised DN when the entry's DN is known
-// before the bind (search-then-bind, DN templates), otherwise "name:" plus
-// the folded bind name (userPrincipalName and down-level templates). Every
-// spelling of one account that the directory treats as the same name gives
-// the same key.
+// before the bind (search-then-bind, DN templates, and userPrincipalName or
+// down-level templates with a service account, which finds the entry
+// first), otherwise "name:" plus the folded bind name (userPrincipalName
+// and down-level templates without a service account). Every spelling of
+// one account that the directory treats as the same name gives the same
+// key; with a "name:" key, two different names of one account (an Active
+// Directory userPrincipalName and the implicit sAMAccountName@domain) give
+// two keys.
 //
 // Failures are *Error values. The whole call, across every server it
 // tries, takes at most DialTimeout + RequestTimeout.
@@ -186,7 +190,14 @@ func (d *Directory) searchThenBind(ctx context.Context, ep *endpoint, username, 
 
 // directBind binds as the name the template gives, then reads the entry
 // that bound: as the user, on the same connection, when there is no service
-// account; with the service account otherwise.
+// account; with the service account otherwise. With a service account, a
+// userPrincipalName or down-level name is resolved to its entry before the
+// bind instead, so attempts are bounded per entry, not per name: Active
+// Directory reaches one account by its userPrincipalName and by its
+// sAMAccountName@domain, and a budget per name would let twice max_failures
+// wrong passwords reach that account. A name that resolves to no single
+// entry is bound and bounded under its own name, as without a service
+// account, and its entry is read after the bind.
 func (d *Directory) directBind(ctx context.Context, ep *endpoint, username, password string, guard BindGuard) (*Identity, error) {
 	bindName, err := d.opts.BindTemplate.name(username)
 	if err != nil {
@@ -208,17 +219,32 @@ func (d *Directory) directBind(ctx context.Context, ep *endpoint, username, pass
 		})
 		return id, err
 	}
+	var entry *ldap.Entry
+	if !d.opts.BindTemplate.IsDN() {
+		if err := d.withConn(ctx, ep.service, func(c *ldap.Conn) error {
+			entries, err := d.ownEntries(ctx, c, username, bindName)
+			entry = pickOwnEntry(entries, bindName)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		if entry != nil {
+			acct.key = "dn:" + NormalizeDN(entry.DN)
+			acct.user = entry.GetEqualFoldAttributeValue(d.opts.UsernameAttribute)
+		}
+	}
 	if err := d.withConn(ctx, ep.user, func(c *ldap.Conn) error {
 		return d.guardedBind(ctx, c, acct, password, guard)
 	}); err != nil {
 		return nil, err
 	}
-	var entry *ldap.Entry
-	if err := d.withConn(ctx, ep.service, func(c *ldap.Conn) (err error) {
-		entry, err = d.readOwnEntry(ctx, c, username, bindName)
-		return err
-	}); err != nil {
-		return nil, err
+	if entry == nil {
+		if err := d.withConn(ctx, ep.service, func(c *ldap.Conn) (err error) {
+			entry, err = d.readOwnEntry(ctx, c, username, bindName)
+			return err
+		}); err != nil {
+			return nil, err
+		}
 	}
 	return d.identify(ctx, ep.service, entry)
 }

@@ -81,7 +81,7 @@ func (d *Directory) readOwnEntry(ctx context.Context, c *ldap.Conn, username, bi
 		}
 		return entry, err
 	}
-	entries, err := d.search(ctx, c, d.opts.SearchBaseDN, ldap.ScopeWholeSubtree, bt.ownEntryFilter(username, bindName), 2, d.userAttrs)
+	entries, err := d.ownEntries(ctx, c, username, bindName)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +90,12 @@ func (d *Directory) readOwnEntry(ctx context.Context, c *ldap.Conn, username, bi
 	}
 	return nil, misconfigured(fmt.Sprintf("%s bound, but %d entries under %s match it; cannot tell which account bound (check search_base_dn)",
 		bindName, len(entries), d.opts.SearchBaseDN), nil)
+}
+
+// ownEntries finds the entries a userPrincipalName or down-level bind name
+// may resolve to (at most two: enough to see that it is ambiguous).
+func (d *Directory) ownEntries(ctx context.Context, c *ldap.Conn, username, bindName string) ([]*ldap.Entry, error) {
+	return d.search(ctx, c, d.opts.SearchBaseDN, ldap.ScopeWholeSubtree, d.opts.BindTemplate.ownEntryFilter(username, bindName), 2, d.userAttrs)
 }
 
 // pickOwnEntry picks the entry a userPrincipalName or down-level name bound

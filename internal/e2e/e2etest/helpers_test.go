@@ -1,0 +1,97 @@
+package e2etest
+
+import (
+	"net/http"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestWith(t *testing.T) {
+	base := map[string]any{"urls": "ldaps://a", "realm": "R"}
+	cases := []struct {
+		name  string
+		pairs []any
+		want  map[string]any
+	}{
+		{"nothing", nil, map[string]any{"urls": "ldaps://a", "realm": "R"}},
+		{"set", []any{"pool_size", 2}, map[string]any{"urls": "ldaps://a", "realm": "R", "pool_size": 2}},
+		{"replace", []any{"realm", "S"}, map[string]any{"urls": "ldaps://a", "realm": "S"}},
+		{"delete", []any{"realm", nil}, map[string]any{"urls": "ldaps://a"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := With(base, tc.pairs...); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("With = %v, want %v", got, tc.want)
+			}
+			if len(base) != 2 || base["realm"] != "R" {
+				t.Fatalf("With changed its input: %v", base)
+			}
+		})
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	cases := []struct {
+		values []string
+		ok     bool
+		want   time.Duration
+	}{
+		{[]string{"2"}, true, 2 * time.Second},
+		{[]string{"1"}, true, time.Second},
+		{[]string{"3"}, false, 0}, // above the maximum
+		{[]string{"0"}, false, 0},
+		{[]string{"x"}, false, 0},
+		{[]string{"1", "1"}, false, 0},
+		{nil, false, 0},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.values, ","), func(t *testing.T) {
+			r := Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": tc.values}}
+			rec := &recorder{TB: t}
+			var got time.Duration
+			done := make(chan struct{})
+			go func() { // RetryAfter ends the goroutine with Fatal on a bad value
+				defer close(done)
+				got = RetryAfter(rec, r, 2*time.Second)
+			}()
+			<-done
+			if rec.failed == tc.ok || (tc.ok && got != tc.want) {
+				t.Errorf("RetryAfter(%q): %v, failed %v; want %v, failed %v", tc.values, got, rec.failed, tc.want, !tc.ok)
+			}
+		})
+	}
+}
+
+func TestLogProblems(t *testing.T) {
+	const secret = "Pass-Word-123"
+	before := LogProblems([]string{secret})
+	if len(before) != 0 {
+		t.Fatalf("problems in an empty log: %v", before)
+	}
+	_, _ = GatewayLog.Write([]byte("level=info msg=decision user=alice\n"))
+	if p := LogProblems([]string{secret}); len(p) != 0 {
+		t.Fatalf("problems in a clean log: %v", p)
+	}
+	_, _ = GatewayLog.Write([]byte("level=debug msg=oops error=\"" + secret + "\"\nlevel=error msg=\"recovered from a Panic\"\n"))
+	p := LogProblems([]string{secret, "not-logged"})
+	if len(p) != 2 || !strings.Contains(p[0], secret) || strings.Contains(p[0], "not-logged") || !strings.Contains(p[1], "panic") {
+		t.Fatalf("LogProblems = %q, want the leaked password and the panic line", p)
+	}
+}
+
+// recorder is a testing.TB that records a failure instead of failing the
+// test, so a check can be tested on values it must refuse.
+type recorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Fatalf(string, ...any) {
+	r.failed = true
+	runtime.Goexit() // as t.Fatal ends the test's goroutine
+}
