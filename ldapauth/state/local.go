@@ -55,15 +55,11 @@ func (a *LocalAttempts) Reserve(_ context.Context, key string) (Reservation, err
 	// before waiting for the mutex can predate a lock another goroutine set
 	// meanwhile, which would overstate Retry-After beyond failure_window.
 	now := a.now()
-	rec := a.keys[key]
+	rec := a.track(key, now)
 	if rec == nil {
-		if len(a.keys) >= a.capacity && !a.evictOne(now) {
-			// Every tracked key is locked or busy: an attempt that cannot be
-			// counted is not made.
-			return nil, &LockedError{RetryAfter: busyRetry}
-		}
-		rec = &attemptRecord{windowStart: now}
-		a.keys[key] = rec
+		// Every tracked key is locked or busy: an attempt that cannot be
+		// counted is not made.
+		return nil, &LockedError{RetryAfter: busyRetry}
 	}
 	a.rollWindow(rec, now)
 	if left := rec.lockedUntil.Sub(now); left > 0 {
@@ -74,6 +70,20 @@ func (a *LocalAttempts) Reserve(_ context.Context, key string) (Reservation, err
 	}
 	rec.inFlight++
 	return &localReservation{attempts: a, key: key}, nil
+}
+
+// track returns key's record, making one when there is room; nil when the
+// tracker is full of keys it must not forget. The caller holds a.mu.
+func (a *LocalAttempts) track(key string, now time.Time) *attemptRecord {
+	if rec := a.keys[key]; rec != nil {
+		return rec
+	}
+	if len(a.keys) >= a.capacity && !a.evictOne(now) {
+		return nil
+	}
+	rec := &attemptRecord{windowStart: now}
+	a.keys[key] = rec
+	return rec
 }
 
 // rollWindow starts a new counting window once the old one has passed.
@@ -98,13 +108,9 @@ func (a *LocalAttempts) Lock(_ context.Context, key string, d time.Duration) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.now()
-	rec := a.keys[key]
+	rec := a.track(key, now)
 	if rec == nil {
-		if len(a.keys) >= a.capacity && !a.evictOne(now) {
-			return
-		}
-		rec = &attemptRecord{windowStart: now}
-		a.keys[key] = rec
+		return
 	}
 	if until := now.Add(d); until.After(rec.lockedUntil) {
 		rec.lockedUntil = until
