@@ -29,9 +29,9 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, tykhost.Options{}) }
 // newEnvWith is newEnv with gateway options (hash_keys and so on). The host
 // publishes them process-wide through config.Global, which is one reason
 // these tests do not run in parallel.
-func newEnvWith(t *testing.T, opts tykhost.Options) *env {
+func newEnvWith(t *testing.T, opts tykhost.Options, ldapOpts ...slapdtest.Option) *env {
 	t.Helper()
-	e := &env{t: t, ldap: slapdtest.StartT(t), so: plugintest.BuildPlugin(t, "../../plugin")}
+	e := &env{t: t, ldap: slapdtest.StartT(t, ldapOpts...), so: plugintest.BuildPlugin(t, "../../plugin")}
 	e.up = newUpstream(t)
 	e.host = tykhost.New(opts)
 	e.srv = httptest.NewServer(e.host)

@@ -149,3 +149,21 @@ func (s *Server) AccountLocked(dn string) (bool, error) {
 	}
 	return locked, nil
 }
+
+// PasswordFailures reports how many failed binds the overlay has recorded
+// for dn (the values of pwdFailureTime).
+func (s *Server) PasswordFailures(dn string) (int, error) {
+	if s.opts.PasswordPolicy == nil {
+		return 0, ErrNoPasswordPolicy
+	}
+	var n int
+	err := s.withAdmin(func(c *ldap.Conn) error {
+		values, err := readAttr(c, dn, "pwdFailureTime")
+		n = len(values)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("slapdtest: failure count of %s: %w", dn, err)
+	}
+	return n, nil
+}
