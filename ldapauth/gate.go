@@ -274,6 +274,11 @@ func (g *Gate) Check(r *http.Request) Result {
 		}
 	}
 	d, shared, err := g.flights.Do(r.Context(), string(mac[:]), func() decision {
+		// A check for the same credentials may have finished between the
+		// cache lookup above and this flight: its answer is in the cache.
+		if grant, ok := g.cache.Fresh(&mac, time.Now()); ok {
+			return decision{outcome: grantOutcome(grant), grant: grant, username: grant.Identity.Username}
+		}
 		return g.decide(username, password, mac, client)
 	})
 	if err != nil {
