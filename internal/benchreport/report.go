@@ -1,5 +1,5 @@
 // Package benchreport turns `go test -bench -benchmem` output into the
-// README's performance table: each benchmark next to the baseline measured
+// performance table of docs/performance.md: each benchmark next to the baseline measured
 // in the same run, as a ratio, so numbers from different machines are never
 // compared with each other.
 package benchreport
@@ -32,7 +32,7 @@ type Comparison struct {
 	Target     string // the goal, for the table
 }
 
-// Comparisons are the pairs the README reports.
+// Comparisons are the pairs docs/performance.md reports.
 var Comparisons = []Comparison{
 	{Name: "HotPath/LDAPAuthCacheHit", Baseline: "HotPath/Floor", Target: "≤ 3x"},
 	{Name: "HotPath/LDAPAuthCacheHit", Baseline: "HotPath/NoopPlugin", Target: "close to 1x"},
