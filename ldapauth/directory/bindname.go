@@ -27,6 +27,11 @@ type BindTemplate struct {
 	// base is where a DN template's entries live (the DN after its first
 	// RDN), for checking that a canonical username is unique.
 	base string
+	// keyPrefix and keySuffix are the normalised parts of a DN template
+	// around the username, so a request's account key needs no DN parsing
+	// (see accountKeyFor); keyPrefix is empty when the template has another
+	// shape.
+	keyPrefix, keySuffix string
 }
 
 type bindKind int
@@ -65,6 +70,10 @@ func ParseBindTemplate(text string) (BindTemplate, error) {
 			strings.HasPrefix(t.literals[1], ",") {
 			bt.loginAttr = first[:len(first)-1]
 			bt.base = strings.TrimPrefix(t.literals[1], ",")
+			if _, err := ldap.ParseDN(bt.base); err == nil && !strings.ContainsAny(bt.loginAttr, " \\") {
+				bt.keyPrefix = "dn:" + strings.ToLower(bt.loginAttr) + "="
+				bt.keySuffix = "," + NormalizeDN(bt.base)
+			}
 		}
 	case len(t.holes) == 1 && t.literals[0] == "" && strings.HasPrefix(t.literals[1], "@") && len(t.literals[1]) > 1 &&
 		!strings.ContainsAny(t.literals[1][1:], `@\/,;+="<>#*() `):
@@ -109,6 +118,17 @@ func (b BindTemplate) accountKey(bindName string) string {
 		return "dn:" + NormalizeDN(bindName)
 	}
 	return "name:" + FoldValue(bindName)
+}
+
+// accountKeyFor is accountKey(name(username)), computed from the username
+// without parsing the bind name when the template's shape allows it (one
+// attr={username} first RDN above a fixed base): the per-request work is
+// then folding the username.
+func (b BindTemplate) accountKeyFor(username, bindName string) string {
+	if b.keyPrefix == "" {
+		return b.accountKey(bindName)
+	}
+	return b.keyPrefix + ldap.EscapeDN(FoldValue(username)) + b.keySuffix
 }
 
 // ownEntryFilter finds the entry a non-DN bind name bound as. Active

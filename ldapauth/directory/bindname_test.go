@@ -188,3 +188,28 @@ func TestOwnEntryFilter(t *testing.T) {
 		t.Errorf("DN template: %q, want none (the DN itself is read)", got)
 	}
 }
+
+// accountKeyFor's shortcut gives the same key as parsing the bind name,
+// for every kind of username and for templates with and without it.
+func TestAccountKeyForMatchesTheParsedDN(t *testing.T) {
+	templates := []string{
+		"uid={username},ou=people,dc=example,dc=org",
+		"CN={username},OU=Users,DC=Corp,DC=Example,DC=Org",
+		"uid={username}",
+		"uid={username}+cn=x,ou=people,dc=example,dc=org",
+		"{username}@corp.example.org",
+	}
+	users := []string{"alice", "Alice", " alice ", "ALICE  X", "o'brien", "Smith, John", "#hash", "jürgen", "ÄLICE", "a+b=c", `back\slash`, "tab\there"}
+	for _, text := range templates {
+		bt := mustBindTemplate(t, text)
+		for _, u := range users {
+			name, err := bt.name(u)
+			if err != nil {
+				continue // refused for this form: nothing to key
+			}
+			if fast, parsed := bt.accountKeyFor(u, name), bt.accountKey(name); fast != parsed {
+				t.Errorf("%s, %q: accountKeyFor %q, parsed %q", text, u, fast, parsed)
+			}
+		}
+	}
+}

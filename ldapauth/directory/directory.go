@@ -203,7 +203,7 @@ func (d *Directory) directBind(ctx context.Context, ep *endpoint, username, pass
 	if err != nil {
 		return nil, err
 	}
-	acct := account{key: d.opts.BindTemplate.accountKey(bindName), bindName: bindName}
+	acct := account{key: d.opts.BindTemplate.accountKeyFor(username, bindName), bindName: bindName}
 	if d.opts.BindDN == "" {
 		var id *Identity
 		err := d.withConn(ctx, ep.user, func(c *ldap.Conn) error {

@@ -59,8 +59,38 @@ func IsUnder(dn, base string) bool {
 // case folding, and leading, trailing and repeated spaces removed. "Alice",
 // " alice" and "ALICE" fold to the same value.
 func FoldValue(s string) string {
+	if folded, ok := foldASCII(s); ok {
+		return folded
+	}
 	folded := cases.Fold().String(norm.NFKC.String(s))
 	return strings.Join(strings.Fields(folded), " ")
+}
+
+// foldASCII is FoldValue for text that is all ASCII, where NFKC changes
+// nothing and case folding is lower-casing: one pass, one allocation. It
+// reports false for anything else.
+func foldASCII(s string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return "", false
+		case c == ' ' || ('\t' <= c && c <= '\r'):
+			space = b.Len() > 0
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), true
 }
 
 // FirstRDNValue returns "developers" for "cn=developers,ou=groups,...".

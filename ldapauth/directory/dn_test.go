@@ -1,6 +1,12 @@
 package directory
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
 
 func TestNormalizeDN(t *testing.T) {
 	same := [][2]string{
@@ -104,5 +110,26 @@ func TestFirstRDNValue(t *testing.T) {
 		if got := FirstRDNValue(tt.dn); got != tt.want {
 			t.Errorf("FirstRDNValue(%q) = %q, want %q", tt.dn, got, tt.want)
 		}
+	}
+}
+
+// The ASCII shortcut of FoldValue folds exactly as the full Unicode path.
+func TestFoldASCIIMatchesTheFullFold(t *testing.T) {
+	inputs := []string{"", " ", "Alice", "  ALICE  ", "a\tb\nc\rd\ve\ff", "O'Brien, JOHN", "x  y   z", "~!@#$%^&*()_+{}|:<>?", "\x00\x01\x7f"}
+	for c := 0; c < 0x80; c++ {
+		inputs = append(inputs, "a"+string(rune(c))+"B")
+	}
+	for _, in := range inputs {
+		fast, ok := foldASCII(in)
+		if !ok {
+			t.Fatalf("foldASCII refused the ASCII input %q", in)
+		}
+		full := strings.Join(strings.Fields(cases.Fold().String(norm.NFKC.String(in))), " ")
+		if fast != full {
+			t.Errorf("foldASCII(%q) = %q, the full fold gives %q", in, fast, full)
+		}
+	}
+	if _, ok := foldASCII("jürgen"); ok {
+		t.Fatal("foldASCII took a non-ASCII input")
 	}
 }

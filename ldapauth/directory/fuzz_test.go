@@ -95,5 +95,9 @@ func FuzzDNEscaping(f *testing.F) {
 		if got, wantKey := bt.accountKey(name), bt.accountKey(ref); got != wantKey {
 			t.Fatalf("account key %q for %q, but %q for the same DN spelled %q", got, name, wantKey, ref)
 		}
+		// The per-request shortcut gives exactly the parsed DN's key.
+		if fast, parsed := bt.accountKeyFor(username, name), bt.accountKey(name); fast != parsed {
+			t.Fatalf("accountKeyFor(%q) = %q, accountKey of its DN %q = %q", username, fast, name, parsed)
+		}
 	})
 }

@@ -53,17 +53,21 @@ func (d *Directory) search(ctx context.Context, c *ldap.Conn, base string, scope
 	if err != nil && resultCode(err) == ldap.LDAPResultSizeLimitExceeded && res != nil {
 		err = nil
 	}
-	step := Step{Name: StepSearch, Detail: "base " + base + " filter " + filter, Took: time.Since(start)}
 	if err != nil {
 		err = classifySearch(err, base)
-		step.Err = err
-		traceFrom(ctx).step(step)
+	}
+	if trace := traceFrom(ctx); trace != nil {
+		step := Step{Name: StepSearch, Detail: "base " + base + " filter " + filter, Err: err, Took: time.Since(start)}
+		if err == nil {
+			for _, e := range res.Entries {
+				step.Entries = append(step.Entries, e.DN)
+			}
+		}
+		trace.step(step)
+	}
+	if err != nil {
 		return nil, err
 	}
-	for _, e := range res.Entries {
-		step.Entries = append(step.Entries, e.DN)
-	}
-	traceFrom(ctx).step(step)
 	return res.Entries, nil
 }
 
