@@ -92,23 +92,10 @@ func classicSource(def *apidef.APIDefinition) ldapauth.APISource {
 		src.DisabledBy = "config_data_disabled"
 	}
 	if ac, ok := def.AuthConfigs["coprocess"]; ok {
-		src.Unsupported = authSourceProblem("auth_configs.coprocess", ac.UseParam, ac.UseCookie, ac.DisableHeader, ac.AuthHeaderName)
+		src.Unsupported = ldapauth.UnsupportedTokenSources("auth_configs.coprocess", ldapauth.TokenSources{
+			Query: ac.UseParam, Cookie: ac.UseCookie, HeaderDisabled: ac.DisableHeader, Header: ac.AuthHeaderName})
 	}
 	return src
-}
-
-// authSourceProblem refuses a configured auth source other than the
-// Authorization header. Tyk reads those sources for coprocess plugins only
-// and hands a Go plugin the request as it is, while StripAuth strips the
-// configured source instead of Authorization: honouring such a setting
-// silently would both ignore it and leave the Basic credentials in place
-// for Tyk.
-func authSourceProblem(key string, query, cookie, noHeader bool, header string) *ldapauth.ConfigError {
-	if !query && !cookie && !noHeader && (header == "" || strings.EqualFold(header, "Authorization")) {
-		return nil
-	}
-	return &ldapauth.ConfigError{Key: key, Problem: "names an auth source other than the Authorization header; " +
-		"this plugin reads HTTP Basic credentials from Authorization only (Tyk applies auth sources to coprocess plugins, not Go plugins): remove it"}
 }
 
 // versionNames lists the API's versions for the session's access rights;
@@ -152,13 +139,11 @@ func oasSource(def *oas.OAS) ldapauth.APISource {
 }
 
 func oasAuthSourceProblem(s oas.AuthSources) *ldapauth.ConfigError {
-	const key = "server.authentication.custom"
-	var header string
-	noHeader := false
+	t := ldapauth.TokenSources{Query: s.Query != nil && s.Query.Enabled, Cookie: s.Cookie != nil && s.Cookie.Enabled}
 	if s.Header != nil {
-		header, noHeader = s.Header.Name, !s.Header.Enabled
+		t.Header, t.HeaderDisabled = s.Header.Name, !s.Header.Enabled
 	}
-	return authSourceProblem(key, s.Query != nil && s.Query.Enabled, s.Cookie != nil && s.Cookie.Enabled, noHeader, header)
+	return ldapauth.UnsupportedTokenSources("server.authentication.custom", t)
 }
 
 // setSession gives Tyk the session of the authenticated user. Tyk then

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
 )
@@ -152,7 +151,8 @@ func readClassic(text []byte) (*Source, error) {
 		src.DisabledBy = "config_data_disabled"
 	}
 	if ac, ok := def.AuthConfigs["coprocess"]; ok {
-		src.Unsupported = authSourceProblem("auth_configs.coprocess", ac.UseParam, ac.UseCookie, ac.DisableHeader, ac.AuthHeaderName)
+		src.Unsupported = ldapauth.UnsupportedTokenSources("auth_configs.coprocess", ldapauth.TokenSources{
+			Query: ac.UseParam, Cookie: ac.UseCookie, HeaderDisabled: ac.DisableHeader, Header: ac.AuthHeaderName})
 	}
 	if def.UseKeyless {
 		src.Warnings = append(src.Warnings, "use_keyless is true: the gateway lets every request in without calling the plugin; set it to false")
@@ -248,12 +248,11 @@ func readOAS(text []byte) (*Source, error) {
 	src.Warnings = oasWiring(&def)
 	if auth := ext.Server.Authentication; auth != nil && auth.Custom != nil {
 		c := auth.Custom
-		header, noHeader := "", false
+		t := ldapauth.TokenSources{Query: c.Query != nil && c.Query.Enabled, Cookie: c.Cookie != nil && c.Cookie.Enabled}
 		if c.Header != nil {
-			header, noHeader = c.Header.Name, !c.Header.Enabled
+			t.Header, t.HeaderDisabled = c.Header.Name, !c.Header.Enabled
 		}
-		src.Unsupported = authSourceProblem("server.authentication.custom", c.Query != nil && c.Query.Enabled,
-			c.Cookie != nil && c.Cookie.Enabled, noHeader, header)
+		src.Unsupported = ldapauth.UnsupportedTokenSources("server.authentication.custom", t)
 	}
 	var data *struct {
 		Enabled bool           `json:"enabled"`
@@ -313,16 +312,4 @@ func readBareConfig(text []byte) (*Source, error) {
 type authSource struct {
 	Enabled bool   `json:"enabled"`
 	Name    string `json:"name"`
-}
-
-// authSourceProblem is the gateway binding's rule: an auth source other
-// than the Authorization header is refused, because Tyk applies auth
-// sources to coprocess plugins only, and strips the configured source
-// instead of Authorization.
-func authSourceProblem(key string, query, cookie, noHeader bool, header string) *ldapauth.ConfigError {
-	if !query && !cookie && !noHeader && (header == "" || strings.EqualFold(header, "Authorization")) {
-		return nil
-	}
-	return &ldapauth.ConfigError{Key: key, Problem: "names an auth source other than the Authorization header; " +
-		"this plugin reads HTTP Basic credentials from Authorization only (Tyk applies auth sources to coprocess plugins, not Go plugins): remove it"}
 }
