@@ -144,17 +144,21 @@ func TestPoolIsBounded(t *testing.T) {
 	d := newDirectory(t, o)
 	users := []slapdtest.SampleUser{sampleUser(t, "ALICE"), sampleUser(t, "BOB"), sampleUser(t, "CAROL"), sampleUser(t, "TEST")}
 	var wg sync.WaitGroup
-	errs := make(chan error, 40)
-	for i := range 40 {
+	const requests = 100 // at once, against 2 connections per purpose
+	errs := make(chan error, requests)
+	start := make(chan struct{})
+	for i := range requests {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			u := users[i%len(users)]
+			<-start
 			if _, err := authenticate(d, u.UID, u.Password); err != nil {
 				errs <- fmt.Errorf("request %d: %v", i, err)
 			}
 		}()
 	}
+	close(start)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
