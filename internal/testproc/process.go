@@ -10,6 +10,7 @@ import (
 	"errors"
 	"os/exec"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -21,6 +22,8 @@ type Process struct {
 	group bool          // signals go to the whole process group
 	done  chan struct{} // closed when the child has exited
 	err   error         // exit status; read only after done is closed
+
+	leftovers sync.Once // the group's remaining members are killed once
 }
 
 // Start runs cmd with Pdeathsig (see StartGroup for a whole process group).
@@ -141,10 +144,11 @@ func (p *Process) Terminate(grace time.Duration) (killed bool) {
 // killLeftovers sends SIGKILL to the process group of an exited
 // StartGroup leader: the group outlives its leader while any member
 // remains, and ESRCH means none does. Signal cannot be used, as it is a
-// no-op once the leader has exited.
+// no-op once the leader has exited. Only the first call signals: by a
+// later one the group id may have been reused by an unrelated group.
 func (p *Process) killLeftovers() {
 	if p.group {
-		_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
+		p.leftovers.Do(func() { _ = syscall.Kill(-p.PID(), syscall.SIGKILL) })
 	}
 }
 
