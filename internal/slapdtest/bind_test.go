@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 // Every sample account binds with its password and is refused (49) with a
@@ -73,7 +75,7 @@ func TestCAFilesAndClientTLSConfig(t *testing.T) {
 		{"ca", s.CAFile(), s.CAPEM()},
 		{"wrong-ca", s.WrongCAFile(), s.WrongCAPEM()},
 	} {
-		b := readFile(t, tc.file)
+		b := testutil.ReadFile(t, tc.file)
 		if string(b) != string(tc.pem) || !strings.Contains(string(b), "BEGIN CERTIFICATE") {
 			t.Fatalf("%s: file and PEM differ or not a certificate", tc.name)
 		}

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -126,15 +125,6 @@ func dns(entries []*ldap.Entry) []string {
 		out[i] = e.DN
 	}
 	return out
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	return b
 }
 
 // sameDNs compares DN lists as sets of DNs (slapd may return an escaped
