@@ -3,7 +3,6 @@ package cdp
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 // testPage has a form whose submit handler writes what was typed and
@@ -127,12 +127,7 @@ func TestPageErrors(t *testing.T) {
 		t.Fatal("CheckRendered accepted a screenshot of about:blank")
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String() + "/"
-	l.Close()
+	closed := "http://" + testutil.ClosedAddr(t) + "/"
 	tests := []struct {
 		name    string
 		run     func() error
