@@ -1,7 +1,6 @@
 package adtest
 
 import (
-	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -9,43 +8,27 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
-// transport is how a test client reaches the DC.
-type transport string
+// The ways a test client reaches the DC (see ldaptest).
+type transport = ldaptest.Transport
 
 const (
-	plain    transport = "plain"
-	startTLS transport = "starttls"
-	ldaps    transport = "ldaps"
+	plain    = ldaptest.Plain
+	startTLS = ldaptest.StartTLS
+	ldaps    = ldaptest.LDAPS
 )
 
 // dial connects over tr, verifying the DC's certificate for the TLS
 // transports.
 func dial(t testing.TB, dc *DC, tr transport) *ldap.Conn {
 	t.Helper()
-	var (
-		c   *ldap.Conn
-		err error
-	)
-	switch tr {
-	case plain:
-		c, err = ldap.DialURL(dc.LDAPURL())
-	case startTLS:
-		if c, err = ldap.DialURL(dc.StartTLSURL()); err == nil {
-			if err = c.StartTLS(dc.ClientTLSConfig()); err != nil {
-				c.Close()
-			}
-		}
-	case ldaps:
-		c, err = ldap.DialURL(dc.LDAPSURL(), ldap.DialWithTLSConfig(dc.ClientTLSConfig()))
-	default:
-		t.Fatalf("unknown transport %q", tr)
-	}
+	c, err := ldaptest.Dial(tr, dc.LDAPURL(), dc.LDAPSURL(), dc.ClientTLSConfig(), 10*time.Second)
 	if err != nil {
 		t.Fatalf("dial %s: %v", tr, err)
 	}
-	c.SetTimeout(10 * time.Second)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
@@ -69,16 +52,7 @@ func boundConn(t testing.TB, dc *DC, name, password string) *ldap.Conn {
 }
 
 // resultCode is the LDAP result code of err (0 for nil, -1 if not LDAP).
-func resultCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var le *ldap.Error
-	if errors.As(err, &le) {
-		return int(le.ResultCode)
-	}
-	return -1
-}
+func resultCode(err error) int { return ldaptest.ResultCode(err) }
 
 // sampleUser fails the test if key is unknown.
 func sampleUser(t testing.TB, key string) SampleUser {

@@ -145,10 +145,6 @@ func newBrowserUI(t *testing.T, d *Dev) *browserUI {
 // what the page shows long before the test's own deadline.
 const stepTimeout = 30 * time.Second
 
-func (u *browserUI) step() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(u.ctx, stepTimeout)
-}
-
 func (u *browserUI) fail(format string, args ...any) {
 	u.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -181,13 +177,20 @@ func phpMessages(path string, n int) string {
 	return strings.Join(keep, "\n")
 }
 
-func (u *browserUI) waitFor(condition string) {
+// act runs one page action within stepTimeout, failing the test with what
+// the page shows when it fails.
+func (u *browserUI) act(action func(ctx context.Context) error) {
 	u.t.Helper()
-	ctx, cancel := u.step()
+	ctx, cancel := context.WithTimeout(u.ctx, stepTimeout)
 	defer cancel()
-	if err := u.page.WaitFor(ctx, condition); err != nil {
+	if err := action(ctx); err != nil {
 		u.fail("%v", err)
 	}
+}
+
+func (u *browserUI) waitFor(condition string) {
+	u.t.Helper()
+	u.act(func(ctx context.Context) error { return u.page.WaitFor(ctx, condition) })
 }
 
 // waitPage waits for condition on a completely loaded page, images
@@ -201,38 +204,22 @@ func (u *browserUI) waitPage(condition string) {
 
 func (u *browserUI) click(selector string) {
 	u.t.Helper()
-	ctx, cancel := u.step()
-	defer cancel()
-	if err := u.page.Click(ctx, selector); err != nil {
-		u.fail("%v", err)
-	}
+	u.act(func(ctx context.Context) error { return u.page.Click(ctx, selector) })
 }
 
 func (u *browserUI) clickText(selector, text string) {
 	u.t.Helper()
-	ctx, cancel := u.step()
-	defer cancel()
-	if err := u.page.ClickText(ctx, selector, text); err != nil {
-		u.fail("%v", err)
-	}
+	u.act(func(ctx context.Context) error { return u.page.ClickText(ctx, selector, text) })
 }
 
 func (u *browserUI) typeInto(selector, text string) {
 	u.t.Helper()
-	ctx, cancel := u.step()
-	defer cancel()
-	if err := u.page.Type(ctx, selector, text); err != nil {
-		u.fail("%v", err)
-	}
+	u.act(func(ctx context.Context) error { return u.page.Type(ctx, selector, text) })
 }
 
 func (u *browserUI) selectText(selector, text string) {
 	u.t.Helper()
-	ctx, cancel := u.step()
-	defer cancel()
-	if err := u.page.SelectText(ctx, selector, text); err != nil {
-		u.fail("%v", err)
-	}
+	u.act(func(ctx context.Context) error { return u.page.SelectText(ctx, selector, text) })
 }
 
 // shot saves a screenshot and fails unless it shows a rendered page.

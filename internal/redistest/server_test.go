@@ -160,23 +160,6 @@ func TestFreezeThaw(t *testing.T) {
 	}
 }
 
-func TestStopWhileFrozen(t *testing.T) {
-	s, err := Start(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid := s.PID()
-	if err := s.Freeze(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Stop(); err != nil {
-		t.Fatalf("Stop: %v", err)
-	}
-	if testproc.Alive(pid) {
-		t.Fatalf("redis-server %d survived Stop while frozen", pid)
-	}
-}
-
 func TestAuthentication(t *testing.T) {
 	const pw = `s3cret "quoted" \ back`
 	type probe struct {

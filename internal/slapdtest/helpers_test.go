@@ -8,18 +8,20 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
-// transport is how a test client reaches the server.
-type transport string
+// The ways a test client reaches the server (see ldaptest).
+type transport = ldaptest.Transport
 
 const (
-	plain    transport = "plain"
-	startTLS transport = "starttls"
-	ldaps    transport = "ldaps"
+	plain    = ldaptest.Plain
+	startTLS = ldaptest.StartTLS
+	ldaps    = ldaptest.LDAPS
 )
 
-var transports = []transport{plain, startTLS, ldaps}
+var transports = ldaptest.Transports
 
 // dial connects over tr, verifying the server against caPEM for the TLS
 // transports.
@@ -29,30 +31,7 @@ func dial(s *Server, tr transport, caPEM []byte) (*ldap.Conn, error) {
 		return nil, errors.New("bad CA PEM")
 	}
 	cfg := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
-	var (
-		c   *ldap.Conn
-		err error
-	)
-	switch tr {
-	case plain:
-		c, err = ldap.DialURL(s.URL())
-	case startTLS:
-		if c, err = ldap.DialURL(s.StartTLSURL()); err == nil {
-			if err = c.StartTLS(cfg); err != nil {
-				c.Close()
-				return nil, err
-			}
-		}
-	case ldaps:
-		c, err = ldap.DialURL(s.LDAPSURL(), ldap.DialWithTLSConfig(cfg))
-	default:
-		return nil, errors.New("unknown transport")
-	}
-	if err != nil {
-		return nil, err
-	}
-	c.SetTimeout(5 * time.Second)
-	return c, nil
+	return ldaptest.Dial(tr, s.URL(), s.LDAPSURL(), cfg, 5*time.Second)
 }
 
 // bindOnce dials, binds and closes; it returns the bind error.
@@ -67,16 +46,7 @@ func bindOnce(t testing.TB, s *Server, tr transport, dn, pw string) error {
 }
 
 // resultCode is the LDAP result code of err (0 for nil, -1 if not LDAP).
-func resultCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var le *ldap.Error
-	if errors.As(err, &le) {
-		return int(le.ResultCode)
-	}
-	return -1
-}
+func resultCode(err error) int { return ldaptest.ResultCode(err) }
 
 // counters fails the test if Counters fails.
 func counters(t testing.TB, s *Server) Counts {

@@ -173,24 +173,6 @@ func TestFreezeThaw(t *testing.T) {
 	}
 }
 
-// Stop must also end a frozen server.
-func TestStopWhileFrozen(t *testing.T) {
-	s, err := Start(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid := s.PID()
-	if err := s.Freeze(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Stop(); err != nil {
-		t.Fatalf("Stop: %v", err)
-	}
-	if testproc.Alive(pid) {
-		t.Fatalf("slapd %d survived Stop while frozen", pid)
-	}
-}
-
 func TestRestartKeepsPortsAndData(t *testing.T) {
 	s := StartT(t)
 	carol, _ := SampleUserByKey("CAROL")

@@ -112,6 +112,22 @@ func TestSupervisorLifecycle(t *testing.T) {
 	}
 }
 
+// Stop must also end a frozen server, and without SIGKILL: it thaws it
+// before asking it to stop.
+func TestSupervisorStopWhileFrozen(t *testing.T) {
+	s := newSleeper(t)
+	pid := s.PID()
+	if err := s.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(nil); err != nil {
+		t.Fatalf("Stop of a frozen server: %v", err)
+	}
+	if testproc.Alive(pid) {
+		t.Fatalf("pid %d survived Stop while frozen", pid)
+	}
+}
+
 func TestSupervisorStopKillsWhatIgnoresSIGTERM(t *testing.T) {
 	s := NewSupervisor(Config{Package: "pkgtest", Program: "stubborn", Grace: 100 * time.Millisecond,
 		ErrNotRunning: errNotRunning, Run: shRun(t, `trap "" TERM; echo ready; while :; do sleep 1; done`)})
