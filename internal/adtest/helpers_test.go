@@ -12,18 +12,9 @@ import (
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
-// The ways a test client reaches the DC (see ldaptest).
-type transport = ldaptest.Transport
-
-const (
-	plain    = ldaptest.Plain
-	startTLS = ldaptest.StartTLS
-	ldaps    = ldaptest.LDAPS
-)
-
 // dial connects over tr, verifying the DC's certificate for the TLS
 // transports.
-func dial(t testing.TB, dc *DC, tr transport) *ldap.Conn {
+func dial(t testing.TB, dc *DC, tr ldaptest.Transport) *ldap.Conn {
 	t.Helper()
 	c, err := ldaptest.Dial(tr, dc.LDAPURL(), dc.LDAPSURL(), dc.ClientTLSConfig(), 10*time.Second)
 	if err != nil {
@@ -34,7 +25,7 @@ func dial(t testing.TB, dc *DC, tr transport) *ldap.Conn {
 }
 
 // bind dials over tr, binds and returns the bind error.
-func bind(t testing.TB, dc *DC, tr transport, name, password string) error {
+func bind(t testing.TB, dc *DC, tr ldaptest.Transport, name, password string) error {
 	t.Helper()
 	c := dial(t, dc, tr)
 	defer c.Close()
@@ -44,15 +35,12 @@ func bind(t testing.TB, dc *DC, tr transport, name, password string) error {
 // boundConn returns an LDAPS connection bound as (name, password).
 func boundConn(t testing.TB, dc *DC, name, password string) *ldap.Conn {
 	t.Helper()
-	c := dial(t, dc, ldaps)
+	c := dial(t, dc, ldaptest.LDAPS)
 	if err := c.Bind(name, password); err != nil {
 		t.Fatalf("bind %s: %v", name, err)
 	}
 	return c
 }
-
-// resultCode is the LDAP result code of err (0 for nil, -1 if not LDAP).
-func resultCode(err error) int { return ldaptest.ResultCode(err) }
 
 // sampleUser fails the test if key is unknown.
 func sampleUser(t testing.TB, key string) SampleUser {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
@@ -108,7 +109,7 @@ func TestSecondDCInProcessRefused(t *testing.T) {
 		t.Fatalf("second Start: %v after %v, want ErrDCInProcess at once", err, time.Since(start))
 	}
 	alice := sampleUser(t, KeyAlice)
-	if err := bind(t, dc, ldaps, alice.UPN, alice.Password); err != nil {
+	if err := bind(t, dc, ldaptest.LDAPS, alice.UPN, alice.Password); err != nil {
 		t.Fatalf("the shared DC broke: %v", err)
 	}
 }
@@ -209,7 +210,7 @@ func TestDCDiesWithTestBinary(t *testing.T) {
 		t.Fatalf("the dead helper's directory %s survived the next Start: %v", dir, err)
 	}
 	alice := sampleUser(t, KeyAlice)
-	if err := bind(t, dc, ldaps, alice.UPN, alice.Password); err != nil {
+	if err := bind(t, dc, ldaptest.LDAPS, alice.UPN, alice.Password); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -255,10 +256,10 @@ func TestNoTemplate(t *testing.T) {
 		t.Fatal("NoTemplate built a template")
 	}
 	alice, expired := sampleUser(t, KeyAlice), sampleUser(t, KeyExpired)
-	if err := bind(t, dc, ldaps, alice.UPN, alice.Password); err != nil {
+	if err := bind(t, dc, ldaptest.LDAPS, alice.UPN, alice.Password); err != nil {
 		t.Fatal(err)
 	}
-	if err := bind(t, dc, ldaps, expired.UPN, expired.Password); Diagnostic(err) != "532" {
+	if err := bind(t, dc, ldaptest.LDAPS, expired.UPN, expired.Password); Diagnostic(err) != "532" {
 		t.Fatalf("expired user: %v, want data 532", err)
 	}
 }
@@ -272,10 +273,10 @@ func TestDisableOldPasswordPeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	name := Domain + `\` + u.SAMAccountName
-	if err := bind(t, dc, ldaps, name, "First-Pass-1"); Diagnostic(err) != "52e" {
+	if err := bind(t, dc, ldaptest.LDAPS, name, "First-Pass-1"); Diagnostic(err) != "52e" {
 		t.Fatalf("replaced password: %v, want data 52e", err)
 	}
-	if err := bind(t, dc, ldaps, name, "Second-Pass-2"); err != nil {
+	if err := bind(t, dc, ldaptest.LDAPS, name, "Second-Pass-2"); err != nil {
 		t.Fatalf("new password: %v", err)
 	}
 }

@@ -12,20 +12,9 @@ import (
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
-// The ways a test client reaches the server (see ldaptest).
-type transport = ldaptest.Transport
-
-const (
-	plain    = ldaptest.Plain
-	startTLS = ldaptest.StartTLS
-	ldaps    = ldaptest.LDAPS
-)
-
-var transports = ldaptest.Transports
-
 // dial connects over tr, verifying the server against caPEM for the TLS
 // transports.
-func dial(s *Server, tr transport, caPEM []byte) (*ldap.Conn, error) {
+func dial(s *Server, tr ldaptest.Transport, caPEM []byte) (*ldap.Conn, error) {
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(caPEM) {
 		return nil, errors.New("bad CA PEM")
@@ -35,7 +24,7 @@ func dial(s *Server, tr transport, caPEM []byte) (*ldap.Conn, error) {
 }
 
 // bindOnce dials, binds and closes; it returns the bind error.
-func bindOnce(t testing.TB, s *Server, tr transport, dn, pw string) error {
+func bindOnce(t testing.TB, s *Server, tr ldaptest.Transport, dn, pw string) error {
 	t.Helper()
 	c, err := dial(s, tr, s.CAPEM())
 	if err != nil {
@@ -44,9 +33,6 @@ func bindOnce(t testing.TB, s *Server, tr transport, dn, pw string) error {
 	defer c.Close()
 	return c.Bind(dn, pw)
 }
-
-// resultCode is the LDAP result code of err (0 for nil, -1 if not LDAP).
-func resultCode(err error) int { return ldaptest.ResultCode(err) }
 
 // counters fails the test if Counters fails.
 func counters(t testing.TB, s *Server) Counts {
@@ -68,7 +54,7 @@ func search(t testing.TB, s *Server, dn, pw, base, filter string, attrs ...strin
 // access" (how slapd hides what an identity may not see) give no entries.
 func searchScope(t testing.TB, s *Server, dn, pw, base string, scope int, filter string, attrs ...string) []*ldap.Entry {
 	t.Helper()
-	c, err := dial(s, plain, s.CAPEM())
+	c, err := dial(s, ldaptest.Plain, s.CAPEM())
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
@@ -81,7 +67,7 @@ func searchScope(t testing.TB, s *Server, dn, pw, base string, scope int, filter
 	res, err := c.Search(ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases,
 		0, 0, false, filter, attrs, nil))
 	if err != nil {
-		if code := resultCode(err); code == ldap.LDAPResultNoSuchObject || code == ldap.LDAPResultInsufficientAccessRights {
+		if code := ldaptest.ResultCode(err); code == ldap.LDAPResultNoSuchObject || code == ldap.LDAPResultInsufficientAccessRights {
 			return nil
 		}
 		t.Fatalf("search %s %s as %q: %v", base, filter, dn, err)

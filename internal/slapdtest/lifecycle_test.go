@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
@@ -134,7 +135,7 @@ func TestKillThenRestart(t *testing.T) {
 	if s.URL() != url {
 		t.Fatalf("URL changed from %s to %s", url, s.URL())
 	}
-	for _, tr := range transports {
+	for _, tr := range ldaptest.Transports {
 		if err := bindOnce(t, s, tr, alice.DN, alice.Password); err != nil {
 			t.Fatalf("bind over %s after restart: %v", tr, err)
 		}
@@ -168,7 +169,7 @@ func TestFreezeThaw(t *testing.T) {
 	if err := s.Thaw(); err != nil {
 		t.Fatalf("Thaw: %v", err)
 	}
-	if err := bindOnce(t, s, plain, alice.DN, alice.Password); err != nil {
+	if err := bindOnce(t, s, ldaptest.Plain, alice.DN, alice.Password); err != nil {
 		t.Fatalf("bind after Thaw: %v", err)
 	}
 }
@@ -192,7 +193,7 @@ func TestRestartKeepsPortsAndData(t *testing.T) {
 	if s.PID() == oldPID || testproc.Alive(oldPID) {
 		t.Fatal("old slapd still running")
 	}
-	if err := bindOnce(t, s, ldaps, carol.DN, "carol-new"); err != nil {
+	if err := bindOnce(t, s, ldaptest.LDAPS, carol.DN, "carol-new"); err != nil {
 		t.Fatalf("changed password lost across restart: %v", err)
 	}
 }
