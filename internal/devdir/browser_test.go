@@ -347,9 +347,9 @@ func (u *browserUI) open(dn string) {
 	u.waitPage(`document.getElementById("ajBODY").innerText.includes("Add new attribute")`)
 }
 
-// attr reads an attribute of an entry from the directory itself (as the
-// admin, over the private socket), not from the UI.
-func (u *browserUI) attr(dn, name string) string {
+// values reads an attribute of an entry from the directory itself (as
+// the admin, over the private socket), not from the UI.
+func (u *browserUI) values(dn, name string) []string {
 	u.t.Helper()
 	c, err := u.d.LDAP.AdminConn()
 	if err != nil {
@@ -361,28 +361,29 @@ func (u *browserUI) attr(dn, name string) string {
 	if err != nil {
 		u.fail("%s is not in the directory: %v", dn, err)
 	}
-	return res.Entries[0].GetAttributeValue(name)
+	return res.Entries[0].GetAttributeValues(name)
+}
+
+// attr is the first value of an attribute of an entry (see values); ""
+// when it has none.
+func (u *browserUI) attr(dn, name string) string {
+	u.t.Helper()
+	if v := u.values(dn, name); len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // entryIs checks, in the directory, that dn has the value for name.
 func (u *browserUI) entryIs(dn, name, value string) {
 	u.t.Helper()
-	c, err := u.d.LDAP.AdminConn()
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	defer c.Close()
-	res, err := c.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
-		"(objectClass=*)", []string{name}, nil))
-	if err != nil {
-		u.fail("%s is not in the directory: %v", dn, err)
-	}
-	for _, v := range res.Entries[0].GetAttributeValues(name) {
+	got := u.values(dn, name)
+	for _, v := range got {
 		if strings.EqualFold(v, value) {
 			return
 		}
 	}
-	u.fail("%s has %s %v, want %q", dn, name, res.Entries[0].GetAttributeValues(name), value)
+	u.fail("%s has %s %v, want %q", dn, name, got, value)
 }
 
 func (u *browserUI) gidNumber(groupDN string) string {
