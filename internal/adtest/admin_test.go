@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
 var userSeq atomic.Int64
@@ -69,7 +71,7 @@ func TestAddUser(t *testing.T) {
 				upn = u.SAMAccountName + "@" + DNSDomain
 			}
 			for _, name := range []string{upn, Domain + `\` + u.SAMAccountName, dn} {
-				err := bind(t, dc, ldaps, name, u.Password)
+				err := bind(t, dc, ldaptest.LDAPS, name, u.Password)
 				if Diagnostic(err) != tc.data || (tc.data == "" && err != nil) {
 					t.Fatalf("bind %q: %v, want data %q", name, err, tc.data)
 				}
@@ -106,7 +108,7 @@ func TestUPNClashRefused(t *testing.T) {
 				}
 				t.Fatalf("UPN %s was accepted", tc.upn)
 			}
-			if resultCode(err) != tc.code || !strings.Contains(err.Error(), tc.message) {
+			if ldaptest.ResultCode(err) != tc.code || !strings.Contains(err.Error(), tc.message) {
 				t.Fatalf("add: %v, want result %d %q", err, tc.code, tc.message)
 			}
 			if _, err := dc.UserDN("clash"); !errors.Is(err, ErrNoSuchUser) {
@@ -186,7 +188,7 @@ func TestPasswordResetKeepsPreviousPasswordForAnHour(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, a := range s.attempts {
-			err := bind(t, dc, ldaps, name, a.password)
+			err := bind(t, dc, ldaptest.LDAPS, name, a.password)
 			if Diagnostic(err) != a.data || (a.data == "" && err != nil) {
 				t.Fatalf("after reset to %s, bind with %s: %v, want data %q", s.setTo, a.password, err, a.data)
 			}
@@ -215,7 +217,7 @@ func TestSetDisabled(t *testing.T) {
 		if err := dc.SetDisabled(u.SAMAccountName, s.disabled); err != nil {
 			t.Fatal(err)
 		}
-		err := bind(t, dc, ldaps, name, u.Password)
+		err := bind(t, dc, ldaptest.LDAPS, name, u.Password)
 		if Diagnostic(err) != s.data || (s.data == "" && err != nil) {
 			t.Fatalf("disabled=%v: bind %v, want data %q", s.disabled, err, s.data)
 		}
@@ -231,7 +233,7 @@ func TestDeleteEntry(t *testing.T) {
 	if err := dc.DeleteEntry(dn); err != nil {
 		t.Fatal(err)
 	}
-	if err := bind(t, dc, ldaps, dn, "Del-Pass-1"); Diagnostic(err) != "52e" {
+	if err := bind(t, dc, ldaptest.LDAPS, dn, "Del-Pass-1"); Diagnostic(err) != "52e" {
 		t.Fatalf("bind as a deleted user: %v, want data 52e", err)
 	}
 	if err := dc.DeleteEntry(dn); err == nil || !strings.Contains(err.Error(), dn) {

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
 // Every enabled sample user binds with each of the three name forms, over
@@ -14,7 +16,7 @@ func TestBindNameFormsOverTLS(t *testing.T) {
 	for _, key := range []string{KeyAlice, KeyBob, KeyJDoe, KeyPat, KeyLockout} {
 		u := sampleUser(t, key)
 		for _, name := range u.BindNames() {
-			for _, tr := range []transport{ldaps, startTLS} {
+			for _, tr := range []ldaptest.Transport{ldaptest.LDAPS, ldaptest.StartTLS} {
 				t.Run(string(tr)+"/"+name, func(t *testing.T) {
 					if err := bind(t, dc, tr, name, u.Password); err != nil {
 						t.Fatalf("bind: %v", err)
@@ -56,7 +58,7 @@ func TestBindNameVariants(t *testing.T) {
 	}()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := bind(t, dc, ldaps, tc.bindName, tc.password)
+			err := bind(t, dc, ldaptest.LDAPS, tc.bindName, tc.password)
 			if tc.ok && err != nil {
 				t.Fatalf("bind %q: %v, want success", tc.bindName, err)
 			}
@@ -73,8 +75,8 @@ func TestPlainSimpleBindRefused(t *testing.T) {
 	alice := sampleUser(t, KeyAlice)
 	for _, name := range alice.BindNames() {
 		t.Run(name, func(t *testing.T) {
-			err := bind(t, dc, plain, name, alice.Password)
-			if resultCode(err) != ldap.LDAPResultStrongAuthRequired {
+			err := bind(t, dc, ldaptest.Plain, name, alice.Password)
+			if ldaptest.ResultCode(err) != ldap.LDAPResultStrongAuthRequired {
 				t.Fatalf("plain bind: %v, want result 8", err)
 			}
 			if !strings.Contains(err.Error(), "BindSimple: Transport encryption required.") {
@@ -104,8 +106,8 @@ func TestBindFailureDiagnostics(t *testing.T) {
 	for _, tc := range tests {
 		for _, name := range tc.user.BindNames() {
 			t.Run(tc.name+"/"+name, func(t *testing.T) {
-				err := bind(t, dc, ldaps, name, tc.password)
-				if resultCode(err) != ldap.LDAPResultInvalidCredentials {
+				err := bind(t, dc, ldaptest.LDAPS, name, tc.password)
+				if ldaptest.ResultCode(err) != ldap.LDAPResultInvalidCredentials {
 					t.Fatalf("bind: %v, want 49", err)
 				}
 				if got := Diagnostic(err); got != tc.data {
@@ -141,17 +143,17 @@ func TestEmptyPasswordBinds(t *testing.T) {
 		{"anonymous", "", ldap.LDAPResultSuccess, "", 2},
 	}
 	for _, tc := range tests {
-		c := dial(t, dc, ldaps)
+		c := dial(t, dc, ldaptest.LDAPS)
 		err := c.UnauthenticatedBind(tc.bindName)
-		if resultCode(err) != tc.code || Diagnostic(err) != tc.data {
+		if ldaptest.ResultCode(err) != tc.code || Diagnostic(err) != tc.data {
 			t.Fatalf("%s: %v, want result %d data %q", tc.name, err, tc.code, tc.data)
 		}
 		if got := badPwdCount(t, dc, u.SAMAccountName); got != tc.bad {
 			t.Fatalf("%s: badPwdCount %d, want %d", tc.name, got, tc.bad)
 		}
 	}
-	c := dial(t, dc, ldaps)
-	if err := c.Bind(dn, ""); resultCode(err) != ldap.ErrorEmptyPassword {
+	c := dial(t, dc, ldaptest.LDAPS)
+	if err := c.Bind(dn, ""); ldaptest.ResultCode(err) != ldap.ErrorEmptyPassword {
 		t.Fatalf("Bind with empty password: %v, want go-ldap's client-side refusal", err)
 	}
 	if got := badPwdCount(t, dc, u.SAMAccountName); got != 2 {

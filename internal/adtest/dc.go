@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testpki"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 // The fixed ports samba's LDAP service listens on (127.0.0.1 and ::1).
@@ -151,16 +151,12 @@ func portsFree() error {
 // prepare fills a new directory with a domain (copied from the template or
 // provisioned) and fresh TLS material.
 func (dc *DC) prepare() error {
-	dir, err := os.MkdirTemp(dc.opts.StateDir, "dc-")
+	// Samba's messaging sockets live in DIR/msg.sock/PID.
+	dir, err := testserver.MkdirTemp(dc.opts.StateDir, "dc-", filepath.Join("msg.sock", "4194304"))
 	if err != nil {
-		return err
+		return fmt.Errorf("adtest: %w", err)
 	}
 	dc.dir = dir
-	// Samba's messaging sockets live in DIR/msg.sock/PID (sun_path holds
-	// 108 bytes).
-	if n := len(filepath.Join(dir, "msg.sock", "4194304")); n > 100 {
-		return fmt.Errorf("adtest: directory %s is too long for samba's sockets; use a shorter TMPDIR", dir)
-	}
 	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
 		return err
 	}
@@ -246,28 +242,17 @@ func (dc *DC) run() error {
 	dc.mu.Lock()
 	dc.proc, dc.stdin = p, stdinW
 	dc.mu.Unlock()
-	if err := dc.waitReady(p); err != nil {
-		return fmt.Errorf("adtest: %w\n--- samba output (%s) ---\n%s", err, dc.logPath, logTail(dc.logPath, 40))
-	}
-	return nil
-}
-
-func (dc *DC) waitReady(p *testproc.Process) error {
-	deadline := time.Now().Add(dc.opts.ReadyTimeout)
-	for {
-		if p.Exited() {
-			return fmt.Errorf("samba exited during start-up (%v)", p.Err())
-		}
+	err = testserver.WaitReady(p, dc.opts.ReadyTimeout, readyPoll, "samba", "accept an LDAPS bind as Administrator", func() error {
 		c, err := dc.dialAdmin(2 * time.Second)
 		if err == nil {
 			c.Close()
-			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("samba did not accept an LDAPS bind as Administrator within %s: %v", dc.opts.ReadyTimeout, err)
-		}
-		time.Sleep(readyPoll)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("adtest: %w", testserver.WithLogTail(err, "samba", dc.logPath, 40))
 	}
+	return nil
 }
 
 // dialAdmin connects over LDAPS and binds as Administrator.
@@ -283,18 +268,6 @@ func (dc *DC) dialAdmin(timeout time.Duration) (*ldap.Conn, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-func logTail(path string, lines int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "(no output: " + err.Error() + ")"
-	}
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
 }
 
 // Stop shuts samba down (its stdin closes and its process group gets
@@ -329,8 +302,8 @@ func (dc *DC) stopLocked() error {
 		dc.stdin = nil
 	}
 	if dc.proc != nil {
-		if dc.proc.Terminate(stopGrace) {
-			err = fmt.Errorf("adtest: samba ignored SIGTERM for %s and was killed", stopGrace)
+		if terr := testserver.Terminate(dc.proc, stopGrace, "samba"); terr != nil {
+			err = fmt.Errorf("adtest: %w", terr)
 		}
 	}
 	// Only now: samba's inherited descriptor shares the lock.

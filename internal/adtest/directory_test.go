@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
 // inChainRule is LDAP_MATCHING_RULE_IN_CHAIN: member:<rule>:=DN matches
@@ -157,7 +159,7 @@ func TestWhoAmIUnsupported(t *testing.T) {
 	alice := sampleUser(t, KeyAlice)
 	c := boundConn(t, dc, alice.UPN, alice.Password)
 	_, err := c.WhoAmI(nil)
-	if resultCode(err) != ldap.LDAPResultProtocolError ||
+	if ldaptest.ResultCode(err) != ldap.LDAPResultProtocolError ||
 		!strings.Contains(err.Error(), "Extended Operation(1.3.6.1.4.1.4203.1.11.3) not supported") {
 		t.Fatalf("WhoAmI: %v, want protocol error 2, not supported", err)
 	}
@@ -166,10 +168,10 @@ func TestWhoAmIUnsupported(t *testing.T) {
 // An anonymous client (no bind) may not search the domain.
 func TestAnonymousSearchRefused(t *testing.T) {
 	dc := Shared(t)
-	c := dial(t, dc, ldaps)
+	c := dial(t, dc, ldaptest.LDAPS)
 	_, err := c.Search(ldap.NewSearchRequest(BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
 		"(sAMAccountName=alice)", []string{"cn"}, nil))
-	if resultCode(err) != ldap.LDAPResultOperationsError ||
+	if ldaptest.ResultCode(err) != ldap.LDAPResultOperationsError ||
 		!strings.Contains(err.Error(), "00002020: Operation unavailable without authentication") {
 		t.Fatalf("anonymous search: %v, want operations error 1", err)
 	}

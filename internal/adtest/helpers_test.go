@@ -1,7 +1,6 @@
 package adtest
 
 import (
-	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -9,49 +8,24 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
-)
 
-// transport is how a test client reaches the DC.
-type transport string
-
-const (
-	plain    transport = "plain"
-	startTLS transport = "starttls"
-	ldaps    transport = "ldaps"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
 // dial connects over tr, verifying the DC's certificate for the TLS
 // transports.
-func dial(t testing.TB, dc *DC, tr transport) *ldap.Conn {
+func dial(t testing.TB, dc *DC, tr ldaptest.Transport) *ldap.Conn {
 	t.Helper()
-	var (
-		c   *ldap.Conn
-		err error
-	)
-	switch tr {
-	case plain:
-		c, err = ldap.DialURL(dc.LDAPURL())
-	case startTLS:
-		if c, err = ldap.DialURL(dc.StartTLSURL()); err == nil {
-			if err = c.StartTLS(dc.ClientTLSConfig()); err != nil {
-				c.Close()
-			}
-		}
-	case ldaps:
-		c, err = ldap.DialURL(dc.LDAPSURL(), ldap.DialWithTLSConfig(dc.ClientTLSConfig()))
-	default:
-		t.Fatalf("unknown transport %q", tr)
-	}
+	c, err := ldaptest.Dial(tr, dc.LDAPURL(), dc.LDAPSURL(), dc.ClientTLSConfig(), 10*time.Second)
 	if err != nil {
 		t.Fatalf("dial %s: %v", tr, err)
 	}
-	c.SetTimeout(10 * time.Second)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
 // bind dials over tr, binds and returns the bind error.
-func bind(t testing.TB, dc *DC, tr transport, name, password string) error {
+func bind(t testing.TB, dc *DC, tr ldaptest.Transport, name, password string) error {
 	t.Helper()
 	c := dial(t, dc, tr)
 	defer c.Close()
@@ -61,23 +35,11 @@ func bind(t testing.TB, dc *DC, tr transport, name, password string) error {
 // boundConn returns an LDAPS connection bound as (name, password).
 func boundConn(t testing.TB, dc *DC, name, password string) *ldap.Conn {
 	t.Helper()
-	c := dial(t, dc, ldaps)
+	c := dial(t, dc, ldaptest.LDAPS)
 	if err := c.Bind(name, password); err != nil {
 		t.Fatalf("bind %s: %v", name, err)
 	}
 	return c
-}
-
-// resultCode is the LDAP result code of err (0 for nil, -1 if not LDAP).
-func resultCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var le *ldap.Error
-	if errors.As(err, &le) {
-		return int(le.ResultCode)
-	}
-	return -1
 }
 
 // sampleUser fails the test if key is unknown.

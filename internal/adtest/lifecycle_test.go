@@ -1,21 +1,21 @@
 package adtest
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 // exclusive stops the shared DC: the test needs the machine's only DC
@@ -43,32 +43,6 @@ func holdMachineLock(t *testing.T) {
 	})
 }
 
-// listening reports whether something accepts TCP connections on addr.
-func listening(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
-}
-
-// groupGone reports whether no process is left in process group pgid.
-func groupGone(pgid int) bool {
-	return errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH)
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestStartStop(t *testing.T) {
 	exclusive(t)
 	dc, err := Start(Options{Logf: t.Logf})
@@ -84,7 +58,7 @@ func TestStartStop(t *testing.T) {
 		t.Fatalf("samba's process group %d (%v), want its own %d", pgid, err, pid)
 	}
 	for _, u := range []string{dc.LDAPURL(), dc.StartTLSURL(), dc.LDAPSURL()} {
-		if !listening(strings.TrimPrefix(strings.TrimPrefix(u, "ldaps://"), "ldap://")) {
+		if !testserver.Accepts(strings.TrimPrefix(strings.TrimPrefix(u, "ldaps://"), "ldap://")) {
 			t.Fatalf("nothing listens for %s", u)
 		}
 	}
@@ -99,7 +73,7 @@ func TestStartStop(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	conf := string(readFile(t, filepath.Join(dir, "etc", "smb.conf")))
+	conf := string(testutil.ReadFile(t, filepath.Join(dir, "etc", "smb.conf")))
 	if !strings.Contains(conf, "private dir = "+filepath.Join(dir, "private")) || strings.Contains(conf, "template-") {
 		t.Fatalf("smb.conf does not point at %s:\n%s", dir, conf)
 	}
@@ -109,7 +83,7 @@ func TestStartStop(t *testing.T) {
 	if err := dc.Stop(); err != nil {
 		t.Fatalf("second Stop: %v", err)
 	}
-	if dc.Running() || testproc.Alive(pid) || !groupGone(pid) {
+	if dc.Running() || testproc.Alive(pid) || !testproc.GroupGone(pid) {
 		t.Fatalf("samba (pid %d) or its group survived Stop", pid)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
@@ -117,7 +91,7 @@ func TestStartStop(t *testing.T) {
 	}
 	holdMachineLock(t) // Stop released it; now no other DC can start
 	for _, addr := range []string{"127.0.0.1:389", "127.0.0.1:636"} {
-		if listening(addr) {
+		if testserver.Accepts(addr) {
 			t.Fatalf("%s still accepts after Stop", addr)
 		}
 	}
@@ -135,7 +109,7 @@ func TestSecondDCInProcessRefused(t *testing.T) {
 		t.Fatalf("second Start: %v after %v, want ErrDCInProcess at once", err, time.Since(start))
 	}
 	alice := sampleUser(t, KeyAlice)
-	if err := bind(t, dc, ldaps, alice.UPN, alice.Password); err != nil {
+	if err := bind(t, dc, ldaptest.LDAPS, alice.UPN, alice.Password); err != nil {
 		t.Fatalf("the shared DC broke: %v", err)
 	}
 }
@@ -165,28 +139,10 @@ func TestMissingProgramsFailWithInstallHint(t *testing.T) {
 	}
 }
 
-// fatalRecorder captures StartT's Fatalf instead of failing this test.
-type fatalRecorder struct {
-	testing.TB
-	msg string
-}
-
-func (f *fatalRecorder) Helper() {}
-func (f *fatalRecorder) Fatalf(format string, args ...any) {
-	f.msg = fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-
 func TestStartTFailsWithInstallHint(t *testing.T) {
-	rec := &fatalRecorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		StartT(rec, Options{SambaToolPath: "/nonexistent/samba-tool"})
-	}()
-	<-done
-	if !strings.Contains(rec.msg, "apt-get install -y --no-install-recommends samba-ad-dc samba-ad-provision ldb-tools") {
-		t.Fatalf("StartT message %q lacks the install hint", rec.msg)
+	msg, _ := testutil.CatchFatal(t, func(tb testing.TB) { StartT(tb, Options{SambaToolPath: "/nonexistent/samba-tool"}) })
+	if !strings.Contains(msg, "apt-get install -y --no-install-recommends samba-ad-dc samba-ad-provision ldb-tools") {
+		t.Fatalf("StartT message %q lacks the install hint", msg)
 	}
 }
 
@@ -239,33 +195,22 @@ func TestPortsFree(t *testing.T) {
 // the next Start on the machine removes its directory.
 func TestDCDiesWithTestBinary(t *testing.T) {
 	exclusive(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), "ADTEST_HELPER=abandon", "GORACE=atexit_sleep_ms=0")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helper: %v\n%s", err, out)
-	}
-	var pid int
-	var dir string
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 3 && f[0] == "HELPER" {
-			pid, _ = strconv.Atoi(f[1])
-			dir = f[2]
+	pid, dir := testutil.AbandonedServer(t, "^TestHelperProcess$", "ADTEST_HELPER=abandon")
+	err := testproc.Poll(15*time.Second, 10*time.Millisecond, nil, func() error {
+		if testproc.Alive(pid) || !testproc.GroupGone(pid) {
+			return fmt.Errorf("samba %d of the exited helper, or its group, is alive", pid)
 		}
-	}
-	if pid == 0 {
-		t.Fatalf("helper did not report a samba pid:\n%s", out)
-	}
-	waitFor(t, fmt.Sprintf("samba %d of the exited helper to die", pid), func() bool {
-		return !testproc.Alive(pid) && groupGone(pid)
+		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dc := StartT(t)
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("the dead helper's directory %s survived the next Start: %v", dir, err)
 	}
 	alice := sampleUser(t, KeyAlice)
-	if err := bind(t, dc, ldaps, alice.UPN, alice.Password); err != nil {
+	if err := bind(t, dc, ldaptest.LDAPS, alice.UPN, alice.Password); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -274,13 +219,7 @@ func TestDCDiesWithTestBinary(t *testing.T) {
 // up after its LockTimeout naming the holder.
 func TestLockSerialisesProcesses(t *testing.T) {
 	Shared(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), "ADTEST_HELPER=lockwait", "GORACE=atexit_sleep_ms=0")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helper: %v\n%s", err, out)
-	}
-	got := string(out)
+	got := testutil.RunHelper(t, "^TestHelperProcess$", "ADTEST_HELPER=lockwait")
 	if !strings.Contains(got, "HELPER-ERROR") || !strings.Contains(got, "another AD DC still runs after 1s") ||
 		!strings.Contains(got, fmt.Sprintf("pid %d ", os.Getpid())) {
 		t.Fatalf("helper's Start did not wait for this process's lock:\n%s", got)
@@ -293,11 +232,9 @@ func TestHelperProcess(t *testing.T) {
 	case "abandon":
 		dc, err := Start(Options{})
 		if err != nil {
-			fmt.Println("HELPER-ERROR", err)
-			os.Exit(2)
+			testutil.AbandonServer(0, "", err)
 		}
-		fmt.Printf("HELPER %d %s\n", dc.PID(), dc.Dir())
-		os.Exit(0) // no Stop: Pdeathsig and the closed stdin must end samba
+		testutil.AbandonServer(dc.PID(), dc.Dir(), nil) // no Stop: Pdeathsig and the closed stdin must end samba
 	case "lockwait":
 		dc, err := Start(Options{LockTimeout: time.Second})
 		if err == nil {
@@ -319,10 +256,10 @@ func TestNoTemplate(t *testing.T) {
 		t.Fatal("NoTemplate built a template")
 	}
 	alice, expired := sampleUser(t, KeyAlice), sampleUser(t, KeyExpired)
-	if err := bind(t, dc, ldaps, alice.UPN, alice.Password); err != nil {
+	if err := bind(t, dc, ldaptest.LDAPS, alice.UPN, alice.Password); err != nil {
 		t.Fatal(err)
 	}
-	if err := bind(t, dc, ldaps, expired.UPN, expired.Password); Diagnostic(err) != "532" {
+	if err := bind(t, dc, ldaptest.LDAPS, expired.UPN, expired.Password); Diagnostic(err) != "532" {
 		t.Fatalf("expired user: %v, want data 532", err)
 	}
 }
@@ -336,19 +273,10 @@ func TestDisableOldPasswordPeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	name := Domain + `\` + u.SAMAccountName
-	if err := bind(t, dc, ldaps, name, "First-Pass-1"); Diagnostic(err) != "52e" {
+	if err := bind(t, dc, ldaptest.LDAPS, name, "First-Pass-1"); Diagnostic(err) != "52e" {
 		t.Fatalf("replaced password: %v, want data 52e", err)
 	}
-	if err := bind(t, dc, ldaps, name, "Second-Pass-2"); err != nil {
+	if err := bind(t, dc, ldaptest.LDAPS, name, "Second-Pass-2"); err != nil {
 		t.Fatalf("new password: %v", err)
 	}
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

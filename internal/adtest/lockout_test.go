@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
 // resetLockout undoes a test's wrong binds on a shared account, before and
@@ -74,7 +76,7 @@ func TestLockoutAfterThreshold(t *testing.T) {
 	u := sampleUser(t, KeyLockout)
 	resetLockout(t, dc, u.SAMAccountName)
 	for i := 1; i <= LockoutThreshold; i++ {
-		err := bind(t, dc, ldaps, u.UPN, "wrong-"+strconv.Itoa(i))
+		err := bind(t, dc, ldaptest.LDAPS, u.UPN, "wrong-"+strconv.Itoa(i))
 		if Diagnostic(err) != "52e" {
 			t.Fatalf("wrong bind %d: %v, want data 52e", i, err)
 		}
@@ -91,8 +93,8 @@ func TestLockoutAfterThreshold(t *testing.T) {
 		{"wrong password", "wrong-again"},
 	} {
 		for _, name := range u.BindNames() {
-			err := bind(t, dc, ldaps, name, tc.password)
-			if resultCode(err) != ldap.LDAPResultInvalidCredentials || Diagnostic(err) != "775" {
+			err := bind(t, dc, ldaptest.LDAPS, name, tc.password)
+			if ldaptest.ResultCode(err) != ldap.LDAPResultInvalidCredentials || Diagnostic(err) != "775" {
 				t.Fatalf("locked account, %s as %q: %v, want 49 data 775", tc.name, name, err)
 			}
 		}
@@ -106,7 +108,7 @@ func TestLockoutAfterThreshold(t *testing.T) {
 	if n, lt := badPwdCount(t, dc, u.SAMAccountName), lockoutTime(t, dc, u.SAMAccountName); n != 0 || lt != 0 {
 		t.Fatalf("after Unlock badPwdCount=%d lockoutTime=%d, want 0 0", n, lt)
 	}
-	if err := bind(t, dc, ldaps, u.UPN, u.Password); err != nil {
+	if err := bind(t, dc, ldaptest.LDAPS, u.UPN, u.Password); err != nil {
 		t.Fatalf("bind after Unlock: %v", err)
 	}
 }
@@ -118,14 +120,14 @@ func TestGoodBindResetsBadPwdCount(t *testing.T) {
 	u := sampleUser(t, KeyLockout)
 	resetLockout(t, dc, u.SAMAccountName)
 	for i, name := range u.BindNames() {
-		if err := bind(t, dc, ldaps, name, "wrong"); Diagnostic(err) != "52e" {
+		if err := bind(t, dc, ldaptest.LDAPS, name, "wrong"); Diagnostic(err) != "52e" {
 			t.Fatalf("wrong bind as %q: %v", name, err)
 		}
 		if got := badPwdCount(t, dc, u.SAMAccountName); got != i+1 {
 			t.Fatalf("badPwdCount %d after %d wrong binds", got, i+1)
 		}
 	}
-	if err := bind(t, dc, startTLS, u.DN, u.Password); err != nil {
+	if err := bind(t, dc, ldaptest.StartTLS, u.DN, u.Password); err != nil {
 		t.Fatalf("good bind: %v", err)
 	}
 	if got := badPwdCount(t, dc, u.SAMAccountName); got != 0 {
@@ -140,7 +142,7 @@ func TestRefusedPlainBindDoesNotCount(t *testing.T) {
 	u := sampleUser(t, KeyLockout)
 	resetLockout(t, dc, u.SAMAccountName)
 	for range LockoutThreshold + 1 {
-		if err := bind(t, dc, plain, u.UPN, "wrong"); resultCode(err) != ldap.LDAPResultStrongAuthRequired {
+		if err := bind(t, dc, ldaptest.Plain, u.UPN, "wrong"); ldaptest.ResultCode(err) != ldap.LDAPResultStrongAuthRequired {
 			t.Fatalf("plain bind: %v, want 8", err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 // Default locations in Debian: samba is in package samba (a dependency of
@@ -84,11 +86,8 @@ func DefaultStateDir() string { return filepath.Join(os.TempDir(), "tyk-ldap-aut
 // checkPrograms fails with ErrNotInstalled when a program is not an
 // executable file, so the developer learns what to install.
 func (o Options) checkPrograms() error {
-	for _, p := range []string{o.SambaPath, o.SambaToolPath, o.LDBModifyPath} {
-		fi, err := os.Stat(p)
-		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-			return fmt.Errorf("adtest: %s not found or not executable: %w", p, ErrNotInstalled)
-		}
+	if err := testserver.CheckPrograms(ErrNotInstalled, o.SambaPath, o.SambaToolPath, o.LDBModifyPath); err != nil {
+		return fmt.Errorf("adtest: %w", err)
 	}
 	return nil
 }

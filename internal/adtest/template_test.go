@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 func TestRewriteConf(t *testing.T) {
@@ -35,7 +37,7 @@ func TestRewriteConf(t *testing.T) {
 				t.Fatalf("rewriteConf: %v, want ok=%v", err, tc.ok)
 			}
 			if tc.ok {
-				if got := string(readFile(t, p)); got != tc.want {
+				if got := string(testutil.ReadFile(t, p)); got != tc.want {
 					t.Fatalf("got\n%s\nwant\n%s", got, tc.want)
 				}
 			}
@@ -175,7 +177,7 @@ func TestCopyTemplate(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("copied %d files, want %d", len(got), len(want))
 	}
-	if string(readFile(t, filepath.Join(dst, "private", "sam.ldb"))) != "sam" {
+	if string(testutil.ReadFile(t, filepath.Join(dst, "private", "sam.ldb"))) != "sam" {
 		t.Error("content differs")
 	}
 	if l, err := os.Readlink(filepath.Join(dst, "private", "link.ldb")); err != nil || l != "sam.ldb" {
@@ -185,7 +187,7 @@ func TestCopyTemplate(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode not kept: %v %v", fi.Mode(), err)
 	}
-	conf := string(readFile(t, filepath.Join(dst, "etc", "smb.conf")))
+	conf := string(testutil.ReadFile(t, filepath.Join(dst, "etc", "smb.conf")))
 	if strings.Contains(conf, src) || !strings.Contains(conf, "private dir = "+dst+"/private") {
 		t.Fatalf("smb.conf not rewritten:\n%s", conf)
 	}
@@ -212,7 +214,7 @@ func TestEnsureTemplateBuildsOnceThenReuses(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(first.dcDir(), "private", "sam.ldb")); err != nil {
 		t.Fatal(err)
 	}
-	conf := string(readFile(t, filepath.Join(first.dcDir(), "etc", "smb.conf")))
+	conf := string(testutil.ReadFile(t, filepath.Join(first.dcDir(), "etc", "smb.conf")))
 	if strings.Contains(conf, "building-") || !strings.Contains(conf, first.dcDir()) {
 		t.Fatalf("template smb.conf does not name its final place:\n%s", conf)
 	}

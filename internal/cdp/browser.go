@@ -7,10 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/childproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 // DefaultChromiumPath is where Debian's chromium package installs the browser.
@@ -52,7 +52,7 @@ func (o Options) withDefaults() Options {
 // Browser is a running headless Chromium with a fresh profile.
 type Browser struct {
 	opts    Options
-	proc    *childproc.Process
+	proc    *testproc.Process
 	conn    *conn
 	dir     string // profile and log; removed by Close
 	logPath string
@@ -91,8 +91,8 @@ func flags(o Options, profile string) []string {
 // Close it when done.
 func Launch(opts Options) (*Browser, error) {
 	opts = opts.withDefaults()
-	if fi, err := os.Stat(opts.ExecPath); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-		return nil, fmt.Errorf("cdp: %s not found or not executable: %w", opts.ExecPath, ErrNotInstalled)
+	if err := testserver.CheckPrograms(ErrNotInstalled, opts.ExecPath); err != nil {
+		return nil, fmt.Errorf("cdp: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "cdp-chromium-")
 	if err != nil {
@@ -132,7 +132,9 @@ func (b *Browser) start() error {
 	cmd.ExtraFiles = []*os.File{toBrowserR, fromBrowserW}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = b.dir
-	b.proc, err = childproc.Start(cmd)
+	// A process group of its own: the renderers and helpers the browser
+	// forks are stopped with it.
+	b.proc, err = testproc.StartGroup(cmd)
 	// The browser holds its own copies now.
 	toBrowserR.Close()
 	fromBrowserW.Close()
@@ -148,22 +150,9 @@ func (b *Browser) start() error {
 		Product string `json:"product"`
 	}
 	if err := b.conn.call(ctx, "", "Browser.getVersion", nil, &version); err != nil {
-		return fmt.Errorf("cdp: the browser did not answer: %w\n--- %s ---\n%s", err, b.logPath, b.LogTail(30))
+		return fmt.Errorf("cdp: %w", testserver.WithLogTail(fmt.Errorf("the browser did not answer: %w", err), "chromium", b.logPath, 30))
 	}
 	return nil
-}
-
-// LogTail returns the last lines of the browser's own output.
-func (b *Browser) LogTail(lines int) string {
-	out, err := os.ReadFile(b.logPath)
-	if err != nil {
-		return "(no browser output: " + err.Error() + ")"
-	}
-	all := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
 }
 
 // Close asks the browser to quit, stops it if it does not, and removes its
@@ -181,9 +170,14 @@ func (b *Browser) Close() error {
 		case <-b.proc.Done():
 		case <-time.After(5 * time.Second):
 		}
-		if serr := b.proc.Stop(5 * time.Second); serr != nil {
-			err = serr
+	}
+	if b.proc != nil {
+		// Also after the browser quit by itself: its group may hold
+		// helpers that outlived it.
+		if serr := testserver.Terminate(b.proc, 5*time.Second, "chromium"); serr != nil {
+			err = fmt.Errorf("cdp: %w", serr)
 		}
+		b.proc = nil
 	}
 	for _, f := range b.pipes {
 		_ = f.Close()

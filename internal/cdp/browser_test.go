@@ -3,7 +3,6 @@ package cdp
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 // testPage has a form whose submit handler writes what was typed and
@@ -125,12 +127,7 @@ func TestPageErrors(t *testing.T) {
 		t.Fatal("CheckRendered accepted a screenshot of about:blank")
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String() + "/"
-	l.Close()
+	closed := "http://" + testutil.ClosedAddr(t) + "/"
 	tests := []struct {
 		name    string
 		run     func() error
@@ -168,15 +165,24 @@ func TestCloseCleansUp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cdp: cannot launch Chromium: %v", err)
 	}
-	dir := b.dir
+	dir, proc := b.dir, b.proc
 	if _, err := os.Stat(filepath.Join(dir, "profile")); err != nil {
 		t.Fatalf("no profile directory while running: %v", err)
 	}
 	if err := b.Close(); err != nil {
 		t.Fatalf("Close = %v", err)
 	}
-	if !b.proc.Exited() {
+	if !proc.Exited() {
 		t.Fatal("the browser still runs after Close")
+	}
+	// Its helpers (renderers, zygotes) are gone too, once reaped.
+	if err := testproc.Poll(5*time.Second, 10*time.Millisecond, nil, func() error {
+		if !testproc.GroupGone(proc.PID()) {
+			return errors.New("the browser's process group still has members")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("%s still exists after Close (%v)", dir, err)

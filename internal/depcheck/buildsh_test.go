@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 // These tests run the real `./build.sh depcheck`, which builds the depcheck
@@ -44,16 +46,7 @@ func TestBuildShDepcheck(t *testing.T) {
 		t.Fatalf("stored gateways: %v %v", stored, err)
 	}
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, text string) string { return testutil.WriteFile(t, dir, name, text) }
 	// Gateway source trees: one older than this module's go line and pins,
 	// one newer.
 	oldSrc := write("old/go.mod", "module github.com/TykTechnologies/tyk\n\ngo 1.22.6\n\nrequire golang.org/x/sys v0.25.0\n")

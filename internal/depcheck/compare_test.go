@@ -1,9 +1,10 @@
 package depcheck
 
 import (
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 // The samples in testdata/ are real `go version -m` output, captured from a
@@ -16,11 +17,7 @@ import (
 
 func sample(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(testutil.ReadFile(t, "testdata/"+name))
 }
 
 // edit replaces old by new exactly once, so a case cannot silently test

@@ -1,10 +1,11 @@
 package depcheck
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 func TestParseFacts(t *testing.T) {
@@ -40,26 +41,13 @@ func TestParseFacts(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			info, err := ParseFacts("facts.txt", tc.text)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
-				}
+			if !parsedAsWanted(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if info.GoLine != tc.wantGo {
 				t.Errorf("GoLine = %q, want %q", info.GoLine, tc.wantGo)
 			}
-			if len(info.Modules) != len(tc.wantModules) {
-				t.Errorf("%d modules, want %d", len(info.Modules), len(tc.wantModules))
-			}
-			for path, want := range tc.wantModules {
-				if got := info.Modules[path].Effective(); got != want {
-					t.Errorf("%s = %q, want %q", path, got, want)
-				}
-			}
+			checkModules(t, info, tc.wantModules, true)
 		})
 	}
 }
@@ -98,13 +86,7 @@ func TestWriteFactsRoundTrip(t *testing.T) {
 
 func TestReadGatewayFile(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, text string) string { return testutil.WriteFile(t, dir, name, text) }
 	tests := []struct {
 		name       string
 		path       string
@@ -121,14 +103,8 @@ func TestReadGatewayFile(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			info, err := ReadGatewayFile(tc.path)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
-				}
+			if !parsedAsWanted(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if info.MainModule != tc.wantMain || info.GoLine != tc.wantGoLine || info.Source != tc.path {
 				t.Errorf("MainModule %q GoLine %q Source %q, want %q %q %q", info.MainModule, info.GoLine, info.Source, tc.wantMain, tc.wantGoLine, tc.path)

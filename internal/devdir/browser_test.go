@@ -145,10 +145,6 @@ func newBrowserUI(t *testing.T, d *Dev) *browserUI {
 // what the page shows long before the test's own deadline.
 const stepTimeout = 30 * time.Second
 
-func (u *browserUI) step() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(u.ctx, stepTimeout)
-}
-
 func (u *browserUI) fail(format string, args ...any) {
 	u.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -181,13 +177,20 @@ func phpMessages(path string, n int) string {
 	return strings.Join(keep, "\n")
 }
 
-func (u *browserUI) waitFor(condition string) {
+// act runs one page action within stepTimeout, failing the test with what
+// the page shows when it fails.
+func (u *browserUI) act(action func(ctx context.Context) error) {
 	u.t.Helper()
-	ctx, cancel := u.step()
+	ctx, cancel := context.WithTimeout(u.ctx, stepTimeout)
 	defer cancel()
-	if err := u.page.WaitFor(ctx, condition); err != nil {
+	if err := action(ctx); err != nil {
 		u.fail("%v", err)
 	}
+}
+
+func (u *browserUI) waitFor(condition string) {
+	u.t.Helper()
+	u.act(func(ctx context.Context) error { return u.page.WaitFor(ctx, condition) })
 }
 
 // waitPage waits for condition on a completely loaded page, images
@@ -201,38 +204,22 @@ func (u *browserUI) waitPage(condition string) {
 
 func (u *browserUI) click(selector string) {
 	u.t.Helper()
-	ctx, cancel := u.step()
-	defer cancel()
-	if err := u.page.Click(ctx, selector); err != nil {
-		u.fail("%v", err)
-	}
+	u.act(func(ctx context.Context) error { return u.page.Click(ctx, selector) })
 }
 
 func (u *browserUI) clickText(selector, text string) {
 	u.t.Helper()
-	ctx, cancel := u.step()
-	defer cancel()
-	if err := u.page.ClickText(ctx, selector, text); err != nil {
-		u.fail("%v", err)
-	}
+	u.act(func(ctx context.Context) error { return u.page.ClickText(ctx, selector, text) })
 }
 
 func (u *browserUI) typeInto(selector, text string) {
 	u.t.Helper()
-	ctx, cancel := u.step()
-	defer cancel()
-	if err := u.page.Type(ctx, selector, text); err != nil {
-		u.fail("%v", err)
-	}
+	u.act(func(ctx context.Context) error { return u.page.Type(ctx, selector, text) })
 }
 
 func (u *browserUI) selectText(selector, text string) {
 	u.t.Helper()
-	ctx, cancel := u.step()
-	defer cancel()
-	if err := u.page.SelectText(ctx, selector, text); err != nil {
-		u.fail("%v", err)
-	}
+	u.act(func(ctx context.Context) error { return u.page.SelectText(ctx, selector, text) })
 }
 
 // shot saves a screenshot and fails unless it shows a rendered page.
@@ -360,9 +347,9 @@ func (u *browserUI) open(dn string) {
 	u.waitPage(`document.getElementById("ajBODY").innerText.includes("Add new attribute")`)
 }
 
-// attr reads an attribute of an entry from the directory itself (as the
-// admin, over the private socket), not from the UI.
-func (u *browserUI) attr(dn, name string) string {
+// values reads an attribute of an entry from the directory itself (as
+// the admin, over the private socket), not from the UI.
+func (u *browserUI) values(dn, name string) []string {
 	u.t.Helper()
 	c, err := u.d.LDAP.AdminConn()
 	if err != nil {
@@ -374,28 +361,29 @@ func (u *browserUI) attr(dn, name string) string {
 	if err != nil {
 		u.fail("%s is not in the directory: %v", dn, err)
 	}
-	return res.Entries[0].GetAttributeValue(name)
+	return res.Entries[0].GetAttributeValues(name)
+}
+
+// attr is the first value of an attribute of an entry (see values); ""
+// when it has none.
+func (u *browserUI) attr(dn, name string) string {
+	u.t.Helper()
+	if v := u.values(dn, name); len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // entryIs checks, in the directory, that dn has the value for name.
 func (u *browserUI) entryIs(dn, name, value string) {
 	u.t.Helper()
-	c, err := u.d.LDAP.AdminConn()
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	defer c.Close()
-	res, err := c.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
-		"(objectClass=*)", []string{name}, nil))
-	if err != nil {
-		u.fail("%s is not in the directory: %v", dn, err)
-	}
-	for _, v := range res.Entries[0].GetAttributeValues(name) {
+	got := u.values(dn, name)
+	for _, v := range got {
 		if strings.EqualFold(v, value) {
 			return
 		}
 	}
-	u.fail("%s has %s %v, want %q", dn, name, res.Entries[0].GetAttributeValues(name), value)
+	u.fail("%s has %s %v, want %q", dn, name, got, value)
 }
 
 func (u *browserUI) gidNumber(groupDN string) string {

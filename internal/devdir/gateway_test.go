@@ -35,8 +35,7 @@ func TestGatewayAPIs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			g.t = t
-			seen := g.expect(tc.path, tc.user, tc.password, tc.want)
+			seen := g.For(t).expect(tc.path, tc.user, tc.password, tc.want)
 			if tc.path == "/ldap-testgroup/" && seen != nil {
 				if got := seen.Header.Get("X-Authenticated-Groups"); got != TutorialGroup {
 					t.Fatalf("X-Authenticated-Groups %q, want %q", got, TutorialGroup)

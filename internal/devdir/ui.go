@@ -15,7 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/childproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 // UIOptions configures StartUI.
@@ -58,7 +59,7 @@ type UI struct {
 	opts     UIOptions
 	dir      string // site, sessions, log; removed by Stop
 	port     int
-	proc     *childproc.Process
+	proc     *testproc.Process
 	logPath  string
 	warnings []string
 }
@@ -124,34 +125,16 @@ func (u *UI) sessionDir() string { return filepath.Join(u.dir, "sessions") }
 // process can take a free port between the probe and php's bind, which is
 // retried.
 func (u *UI) start() error {
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		port := u.opts.Port
-		if port == 0 {
-			var err error
-			if port, err = freePort(); err != nil {
-				return err
-			}
-		}
-		err := u.startOn(port)
-		if err == nil {
-			return nil
-		}
-		lastErr = err
-		if u.opts.Port != 0 || !strings.Contains(err.Error(), "Address already in use") {
-			break
-		}
+	if u.opts.Port != 0 {
+		return u.startOn(u.opts.Port)
 	}
-	return lastErr
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("devdir: no free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return testserver.RetryPortClash(func() error {
+		ports, err := testserver.FreePorts(1)
+		if err != nil {
+			return fmt.Errorf("devdir: %w", err)
+		}
+		return u.startOn(ports[0])
+	})
 }
 
 func (u *UI) startOn(port int) error {
@@ -172,37 +155,22 @@ func (u *UI) startOn(port int) error {
 	// certificates are always verified, against the directory's CA.
 	cmd.Env = append(os.Environ(), "LDAPTLS_CACERT="+u.opts.CAFile, "LDAPTLS_REQCERT=demand")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	p, err := childproc.Start(cmd)
+	// A process group of its own, so a Ctrl-C in the terminal reaches only
+	// the devdir command, which then stops php in order.
+	p, err := testproc.StartGroup(cmd)
 	if err != nil {
 		return fmt.Errorf("devdir: start %s: %w", u.opts.PHPPath, err)
 	}
 	u.proc, u.port = p, port
-	if err := u.waitReady(); err != nil {
-		_ = p.Stop(stopGrace)
+	client := &http.Client{Timeout: 2 * time.Second}
+	err = testserver.WaitReady(p, u.opts.ReadyTimeout, 50*time.Millisecond, "php", "serve phpLDAPadmin's start page",
+		func() error { return probe(client, u.URL()) })
+	if err != nil {
+		p.Kill()
 		u.proc = nil
-		return fmt.Errorf("devdir: phpLDAPadmin on port %d: %w\n--- php output (%s) ---\n%s", port, err, u.logPath, u.LogTail(20))
+		return fmt.Errorf("devdir: phpLDAPadmin on port %d: %w", port, testserver.WithLogTail(err, "php", u.logPath, 20))
 	}
 	return nil
-}
-
-// waitReady polls the start page until it is phpLDAPadmin's.
-func (u *UI) waitReady() error {
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(u.opts.ReadyTimeout)
-	var lastErr error
-	for {
-		if u.proc.Exited() {
-			return fmt.Errorf("php exited during start-up (%v)", u.proc.Err())
-		}
-		lastErr = probe(client, u.URL())
-		if lastErr == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no phpLDAPadmin page within %s: %v", u.opts.ReadyTimeout, lastErr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // probe fetches the start page: phpLDAPadmin answers it with its login
@@ -257,23 +225,15 @@ func (u *UI) Done() <-chan struct{} {
 }
 
 // LogTail returns the last lines of php's output.
-func (u *UI) LogTail(lines int) string {
-	b, err := os.ReadFile(u.logPath)
-	if err != nil {
-		return "(no output: " + err.Error() + ")"
-	}
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
-}
+func (u *UI) LogTail(lines int) string { return testserver.LogTail(u.logPath, lines) }
 
 // Stop ends php and removes the directory. It is idempotent.
 func (u *UI) Stop() error {
 	var err error
 	if u.proc != nil {
-		err = u.proc.Stop(stopGrace) // nil once php has exited
+		if terr := testserver.Terminate(u.proc, stopGrace, "php"); terr != nil {
+			err = fmt.Errorf("devdir: %w", terr)
+		}
 	}
 	if u.dir != "" {
 		if rerr := os.RemoveAll(u.dir); rerr != nil && err == nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
 
@@ -125,7 +126,7 @@ func TestBruteForceBudgetScope(t *testing.T) {
 	)
 	alice, _ := slapdtest.SampleUserByKey("ALICE")
 
-	var reqs []burstRequest
+	var reqs []e2etest.Request
 	viaSearch := wrongPasswordBurst(search, aliceSpellings, burstSize/2)
 	for i, rq := range wrongPasswordBurst(direct, aliceSpellings, burstSize/2) {
 		reqs = append(reqs, rq, viaSearch[i])

@@ -3,45 +3,21 @@ package e2e
 import (
 	"fmt"
 	"net/http"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 )
 
-// burstRequest is one request of a burst.
-type burstRequest struct {
-	path   string
-	header http.Header
-}
-
-// burst sends every request at the same moment: each goroutine waits for
-// one shared start signal, so the requests reach the gateway together
-// instead of in the order their goroutines were created. Replies come back
-// in request order.
-func (e *env) burst(reqs []burstRequest) []reply {
+// burst sends every request at the same moment; replies come back in
+// request order (see e2etest.Gateway.Burst).
+func (e *env) burst(reqs []e2etest.Request) []reply {
 	e.t.Helper()
-	replies := make([]reply, len(reqs))
-	errs := make([]error, len(reqs))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, rq := range reqs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			replies[i], errs[i] = e.doE(rq.path, rq.header)
-		}()
-	}
-	close(start)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			e.t.Fatalf("burst request %d (%s): %v", i, reqs[i].path, err)
-		}
+	var replies []reply
+	for _, r := range e.gateway().Burst(reqs) {
+		replies = append(replies, replyFrom(r))
 	}
 	return replies
 }
@@ -49,12 +25,12 @@ func (e *env) burst(reqs []burstRequest) []reply {
 // wrongPasswordBurst is n requests to api for the spellings in turn, each
 // with its own wrong password (so no two can share a cache entry or an
 // in-flight check).
-func wrongPasswordBurst(api string, spellings []string, n int) []burstRequest {
-	reqs := make([]burstRequest, n)
+func wrongPasswordBurst(api string, spellings []string, n int) []e2etest.Request {
+	reqs := make([]e2etest.Request, n)
 	for i := range reqs {
-		reqs[i] = burstRequest{
-			path:   fmt.Sprintf("/%s/burst/%d", api, i),
-			header: http.Header{"Authorization": {basic(spellings[i%len(spellings)], fmt.Sprintf("wrong-burst-%03d", i))}},
+		reqs[i] = e2etest.Request{
+			Path:   fmt.Sprintf("/%s/burst/%d", api, i),
+			Header: http.Header{"Authorization": {basic(spellings[i%len(spellings)], fmt.Sprintf("wrong-burst-%03d", i))}},
 		}
 	}
 	return reqs
@@ -92,17 +68,4 @@ func burstVerdict(t *testing.T, replies []reply, realm string, maxRetry time.Dur
 		}
 	}
 	return unauthorized, throttled
-}
-
-// checkRetryAfter asserts a Retry-After of whole seconds in 1..limit.
-func checkRetryAfter(t *testing.T, r reply, limit time.Duration) {
-	t.Helper()
-	v := r.header.Values("Retry-After")
-	secs, err := 0, error(nil)
-	if len(v) == 1 {
-		secs, err = strconv.Atoi(v[0])
-	}
-	if len(v) != 1 || err != nil || secs < 1 || time.Duration(secs)*time.Second > limit {
-		t.Errorf("Retry-After %q on a %d, want one value of 1..%d seconds", v, r.status, int(limit/time.Second))
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
 
@@ -46,9 +47,9 @@ func TestPositiveCacheSpellings(t *testing.T) {
 	// Eight at a time: concurrent fills of the cache are what a login
 	// storm looks like.
 	for i := 0; i < len(spellings); i += 8 {
-		var reqs []burstRequest
+		var reqs []e2etest.Request
 		for _, s := range spellings[i:min(i+8, len(spellings))] {
-			reqs = append(reqs, burstRequest{path: "/" + api + "/", header: http.Header{"Authorization": {basic(s, alice.Password)}}})
+			reqs = append(reqs, e2etest.Request{Path: "/" + api + "/", Header: http.Header{"Authorization": {basic(s, alice.Password)}}})
 		}
 		for j, r := range e.burst(reqs) {
 			checkGranted(t, r, "alice")

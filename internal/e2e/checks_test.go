@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 )
@@ -30,6 +31,12 @@ func checkDenial(t *testing.T, r reply, status int, msg, wantChallenge string) {
 func checkGranted(t *testing.T, r reply, user string) {
 	t.Helper()
 	e2etest.CheckGranted(t, r.export(), user)
+}
+
+// checkRetryAfter asserts a Retry-After of whole seconds in 1..limit.
+func checkRetryAfter(t *testing.T, r reply, limit time.Duration) {
+	t.Helper()
+	e2etest.RetryAfter(t, r.export(), limit)
 }
 
 // logLines returns the lines of text that contain every one of parts.

@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +15,8 @@ import (
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/redistest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost/plugintest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 )
@@ -75,12 +76,7 @@ func writeJSON(t *testing.T, path string, v any) string {
 // startNode runs one contract host and waits until it answers.
 func startNode(t *testing.T, bin, apiFile, confFile string, i int) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := testutil.ClosedAddr(t)
 	logFile, err := os.Create(filepath.Join(t.TempDir(), fmt.Sprintf("node-%d.log", i)))
 	if err != nil {
 		t.Fatal(err)
@@ -93,20 +89,21 @@ func startNode(t *testing.T, bin, apiFile, confFile string, i int) string {
 	}
 	t.Cleanup(func() { p.Terminate(5 * time.Second); logFile.Close() })
 	base := "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if resp, err := http.Get(base + "/hello"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return base
-			}
+	err = testserver.WaitReady(p, 20*time.Second, 20*time.Millisecond, "contracthost", "answer /hello", func() error {
+		resp, err := http.Get(base + "/hello")
+		if err != nil {
+			return err
 		}
-		if p.Exited() || time.Now().After(deadline) {
-			out, _ := os.ReadFile(logFile.Name())
-			t.Fatalf("gateway node %d did not come up: %s", i, out)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("/hello answered %s", resp.Status)
 		}
-		time.Sleep(20 * time.Millisecond) // poll interval while the node starts
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("gateway node %d: %v", i, testserver.WithLogTail(err, "contracthost", logFile.Name(), 40))
 	}
+	return base
 }
 
 // burst sends one request per password at once, spread over the nodes,

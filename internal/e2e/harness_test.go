@@ -8,7 +8,6 @@ import (
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost"
-	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost/plugintest"
 )
 
 // env is one test's world: a slapd with the sample directory, the real
@@ -31,12 +30,16 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, tykhost.Options{}) }
 // these tests do not run in parallel.
 func newEnvWith(t *testing.T, opts tykhost.Options, ldapOpts ...slapdtest.Option) *env {
 	t.Helper()
-	e := &env{t: t, ldap: slapdtest.StartT(t, ldapOpts...), so: plugintest.BuildPlugin(t, "../../plugin")}
-	e.up = newUpstream(t)
-	e.host = tykhost.New(opts)
-	e.srv = httptest.NewServer(e.host)
-	t.Cleanup(e.srv.Close)
-	return e
+	ldap := slapdtest.StartT(t, ldapOpts...)
+	g := e2etest.NewGateway(t, "../../plugin", opts)
+	return &env{t: t, ldap: ldap, so: g.Plugin, host: g.Host, srv: g.Server, up: &upstream{g.Upstream}}
+}
+
+// gateway is env's gateway side as an e2etest.Gateway, for the helpers
+// env shares with it. It is made on each call because tests replace the
+// host (useHost).
+func (e *env) gateway() *e2etest.Gateway {
+	return &e2etest.Gateway{T: e.t, Plugin: e.so, Host: e.host, Server: e.srv, Upstream: e.up.Upstream}
 }
 
 // load replaces the host's APIs (see e2etest.Load).
@@ -70,23 +73,19 @@ func (r reply) export() e2etest.Reply {
 // are sent as separate header lines).
 func (e *env) do(path string, header http.Header) reply {
 	e.t.Helper()
-	r, err := e.doE(path, header)
-	if err != nil {
-		e.t.Fatalf("GET %s: %v", path, err)
-	}
-	return r
+	return replyFrom(e.gateway().Do(path, header))
 }
 
 // doE is do for goroutines, which must not call t.Fatal.
 func (e *env) doE(path string, header http.Header) (reply, error) {
-	r, err := e2etest.Get(e.srv.Client(), e.srv.URL, path, header)
+	r, err := e.gateway().DoE(path, header)
 	return replyFrom(r), err
 }
 
-// as sends GET /<id>/<rest> with Basic credentials.
+// as sends GET /<id>/ with Basic credentials.
 func (e *env) as(id, user, pass string) reply {
 	e.t.Helper()
-	return e.do("/"+id+"/", http.Header{"Authorization": {basic(user, pass)}})
+	return replyFrom(e.gateway().As(id, user, pass))
 }
 
 // records waits until the host has recorded n analytics records and
@@ -99,10 +98,8 @@ func (e *env) records(n int) []tykhost.Record {
 // record sends one request through fn and returns its analytics record.
 func (e *env) record(fn func() reply) (reply, tykhost.Record) {
 	e.t.Helper()
-	n := len(e.host.Analytics())
-	r := fn()
-	recs := e.records(n + 1)
-	return r, recs[n]
+	r, rec := e.gateway().Record(func() e2etest.Reply { return fn().export() })
+	return replyFrom(r), rec
 }
 
 func (e *env) counts() slapdtest.Counts {

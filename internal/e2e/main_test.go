@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -24,15 +23,7 @@ func (s logSink) mark() int { return s.Mark() }
 // since returns what was logged after mark.
 func (s logSink) since(mark int) string { return s.Since(mark) }
 
-func TestMain(m *testing.M) {
-	e2etest.CaptureGatewayLog()
-	code := m.Run()
-	for _, problem := range e2etest.LogProblems(samplePasswords()) {
-		fmt.Fprintln(os.Stderr, "FAIL: "+problem)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(e2etest.RunLogChecked(m, samplePasswords())) }
 
 // addedPasswords are the passwords tests give the entries they add, and
 // the common part of the wrong passwords the burst tests send.

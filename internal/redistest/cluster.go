@@ -8,9 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 // ClusterSize is the number of masters in a Cluster (the minimum Redis
@@ -38,7 +42,7 @@ func StartCluster(opts Options) (*Cluster, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if err := checkPrograms(opts.ServerPath, opts.CLIPath); err != nil {
+	if err := testserver.CheckPrograms(ErrNotInstalled, opts.ServerPath, opts.CLIPath); err != nil {
 		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "redistest-cluster-")
@@ -68,12 +72,12 @@ func (c *Cluster) startNode(i int) error {
 	if err := os.Mkdir(nodeDir, 0o700); err != nil {
 		return err
 	}
-	s := &Server{opts: c.opts, dir: nodeDir}
+	s := newServer(c.opts, nodeDir, false)
 	c.nodes = append(c.nodes, s)
 	return s.firstStart(func() (int, *clusterNode, error) {
-		ports, err := freePorts(2)
+		ports, err := testserver.FreePorts(2)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, fmt.Errorf("redistest: %w", err)
 		}
 		return ports[0], &clusterNode{
 			busPort:    ports[1],
@@ -97,7 +101,7 @@ func (c *Cluster) create() error {
 	if c.opts.Password != "" {
 		cmd.Env = append(cmd.Env, "REDISCLI_AUTH="+c.opts.Password)
 	}
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = testproc.SysProcAttr()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -113,7 +117,7 @@ func (c *Cluster) create() error {
 // cluster_state:ok, every slot assigned and all ClusterSize nodes known,
 // or ReadyTimeout passes. Use it after restarting a node.
 func (c *Cluster) WaitReady() error {
-	if err := poll(c.opts.ReadyTimeout, 20*time.Millisecond, nil, c.checkReady); err != nil {
+	if err := testproc.Poll(c.opts.ReadyTimeout, 20*time.Millisecond, nil, c.checkReady); err != nil {
 		return fmt.Errorf("redistest: cluster: %w", err)
 	}
 	return nil
@@ -132,21 +136,12 @@ func (c *Cluster) checkReady() error {
 		}
 		fields := strings.Fields(info)
 		for _, w := range want {
-			if !containsString(fields, w) {
+			if !slices.Contains(fields, w) {
 				return fmt.Errorf("%s: CLUSTER INFO lacks %s", n.Addr(), w)
 			}
 		}
 	}
 	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Addrs lists the nodes' host:port, the seed list a cluster client needs.

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 func TestClusterReadyAndKeysSpreadAcrossNodes(t *testing.T) {
@@ -89,7 +91,7 @@ func TestClusterWithPasswordNodeKillAndRestart(t *testing.T) {
 	if err := c.Node(0).Kill(); err != nil {
 		t.Fatal(err)
 	}
-	if !refused(addr) {
+	if testserver.Accepts(addr) {
 		t.Fatal("killed node still accepts")
 	}
 	if err := rc.Set(ctx, key, "2", 0).Err(); err == nil {

@@ -1,16 +1,14 @@
 package redistest
 
 import (
-	"bufio"
 	"errors"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
-)
+	"time"
 
-func itoa(n int) string { return strconv.Itoa(n) }
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
+)
 
 func TestMissingProgramsFailWithInstallHint(t *testing.T) {
 	tests := []struct {
@@ -53,15 +51,9 @@ func TestStartTFailsWithInstallHint(t *testing.T) {
 		"StartClusterT": func(tb testing.TB) { StartClusterT(tb, WithOptions(Options{CLIPath: "/nonexistent/redis-cli"})) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			rec := &fatalRecorder{TB: t}
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				start(rec)
-			}()
-			<-done
-			if !strings.Contains(rec.msg, "apt-get install -y --no-install-recommends redis-server") {
-				t.Fatalf("message %q lacks the install hint", rec.msg)
+			msg, _ := testutil.CatchFatal(t, start)
+			if !strings.Contains(msg, "apt-get install -y --no-install-recommends redis-server") {
+				t.Fatalf("message %q lacks the install hint", msg)
 			}
 		})
 	}
@@ -72,7 +64,7 @@ func TestStartFailureShowsServerOutput(t *testing.T) {
 	s := StartT(t)
 	// A second server on the same port must fail; the harness retries with
 	// new ports, so force the collision through a fixed pick.
-	other := &Server{opts: Options{}.withDefaults(), dir: t.TempDir()}
+	other := newServer(Options{}.withDefaults(), t.TempDir(), false)
 	err := other.firstStart(func() (int, *clusterNode, error) { return s.Port(), nil, nil })
 	if err == nil {
 		other.Stop()
@@ -84,31 +76,9 @@ func TestStartFailureShowsServerOutput(t *testing.T) {
 }
 
 // A test binary that dies without Stop must not leave redis-server behind:
-// the helper process below starts a server and exits abruptly.
+// the helper process (see TestMain) starts a server and exits abruptly.
 func TestServerDiesWithTestBinary(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "REDISTEST_HELPER=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var pid int
-	var dir string
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 3 && f[0] == "HELPER" {
-			pid, _ = strconv.Atoi(f[1])
-			dir = f[2]
-		}
-	}
-	_ = cmd.Wait()
-	if pid == 0 {
-		t.Fatal("helper did not report a redis-server pid")
-	}
+	pid, dir := testutil.AbandonedServer(t, "^$", "REDISTEST_HELPER=1")
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	waitGone(t, pid)
+	testutil.WaitGone(t, pid, 5*time.Second)
 }

@@ -1,9 +1,10 @@
 package redistest
 
 import (
-	"fmt"
 	"os"
 	"testing"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 // TestMain doubles as the helper process of TestServerDiesWithTestBinary:
@@ -13,11 +14,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("REDISTEST_HELPER") == "1" {
 		s, err := Start(Options{})
 		if err != nil {
-			fmt.Println("HELPER-ERROR", err)
-			os.Exit(2)
+			testutil.AbandonServer(0, "", err)
 		}
-		fmt.Printf("HELPER %d %s\n", s.PID(), s.Dir())
-		os.Exit(0)
+		testutil.AbandonServer(s.PID(), s.Dir(), nil)
 	}
 	os.Exit(m.Run())
 }

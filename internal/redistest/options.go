@@ -2,8 +2,6 @@ package redistest
 
 import (
 	"errors"
-	"fmt"
-	"os"
 	"time"
 )
 
@@ -72,18 +70,6 @@ func (o Options) withDefaults() Options {
 func (o Options) validate() error {
 	if o.Username != "" && o.Password == "" {
 		return errors.New("redistest: an ACL user needs a password")
-	}
-	return nil
-}
-
-// checkPrograms fails with ErrNotInstalled when a program is not an
-// executable file, so StartT can tell the developer what to install.
-func checkPrograms(paths ...string) error {
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-			return fmt.Errorf("%s not found or not executable: %w", p, ErrNotInstalled)
-		}
 	}
 	return nil
 }

@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 // stopGrace is how long Stop and Restart wait for redis-server to exit on
@@ -31,21 +33,26 @@ type Server struct {
 	dir      string
 	ownsDir  bool // false for cluster nodes: the Cluster removes its root
 	confPath string
-	port     int
-	cluster  *clusterNode // nil for a stand-alone server
-
-	// mu serialises lifecycle operations and guards the fields below.
-	mu     sync.Mutex
-	proc   *process
-	frozen bool
-	closed bool
-	runs   int
+	// port and cluster are chosen before each first-start attempt (under
+	// run's lock) and fixed once the server has started.
+	port    int
+	cluster *clusterNode // nil for a stand-alone server
+	run     *testserver.Supervisor
 }
 
 // clusterNode holds what a cluster member adds to the command line.
 type clusterNode struct {
 	busPort    int
 	configFile string
+}
+
+func newServer(opts Options, dir string, ownsDir bool) *Server {
+	s := &Server{opts: opts, dir: dir, ownsDir: ownsDir}
+	s.run = testserver.NewSupervisor(testserver.Config{
+		Package: "redistest", Program: "redis-server", Grace: stopGrace,
+		ErrNotRunning: ErrNotRunning, Run: s.startProcess,
+	})
+	return s
 }
 
 // Start starts a stand-alone redis-server on a free loopback port and waits
@@ -55,18 +62,18 @@ func Start(opts Options) (*Server, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if err := checkPrograms(opts.ServerPath); err != nil {
+	if err := testserver.CheckPrograms(ErrNotInstalled, opts.ServerPath); err != nil {
 		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "redistest-")
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, dir: dir, ownsDir: true}
+	s := newServer(opts, dir, true)
 	if err := s.firstStart(func() (int, *clusterNode, error) {
-		ports, err := freePorts(1)
+		ports, err := testserver.FreePorts(1)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, fmt.Errorf("redistest: %w", err)
 		}
 		return ports[0], nil, nil
 	}); err != nil {
@@ -77,32 +84,17 @@ func Start(opts Options) (*Server, error) {
 }
 
 // firstStart writes the configuration file and starts the server on the
-// ports pick returns. Another process may grab a port between the probe
-// and redis-server's bind, so that case is retried with new ports.
+// ports pick returns (new ones for each attempt, see
+// testserver.Supervisor.Start).
 func (s *Server) firstStart(pick func() (int, *clusterNode, error)) error {
 	if err := s.writeConf(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var lastErr error
-	for range 3 {
+	return s.run.Start(func() error {
 		port, node, err := pick()
-		if err != nil {
-			return err
-		}
 		s.port, s.cluster = port, node
-		p, err := s.startProcess()
-		if err == nil {
-			s.proc = p
-			return nil
-		}
-		lastErr = err
-		if !strings.Contains(err.Error(), "already in use") {
-			break
-		}
-	}
-	return lastErr
+		return err
+	})
 }
 
 // writeConf puts the credentials into a file only the owner can read, so
@@ -144,26 +136,6 @@ func confQuote(v string) string {
 	return b.String()
 }
 
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			_ = l.Close()
-		}
-	}()
-	// Hold all listeners until every port is chosen so they differ.
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("redistest: no free port: %w", err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
 func (s *Server) args() []string {
 	a := []string{s.confPath,
 		"--port", strconv.Itoa(s.port),
@@ -185,11 +157,10 @@ func (s *Server) args() []string {
 	return a
 }
 
-// startProcess starts one run and waits until it answers PING. Called
-// with s.mu held.
-func (s *Server) startProcess() (*process, error) {
-	s.runs++
-	logPath := s.logPath()
+// startProcess starts run n and waits until it answers PING (the
+// Supervisor's Run).
+func (s *Server) startProcess(n int) (*testproc.Process, error) {
+	logPath := s.logPath(n)
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, err
@@ -197,30 +168,28 @@ func (s *Server) startProcess() (*process, error) {
 	cmd := exec.Command(s.opts.ServerPath, s.args()...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = s.dir
-	cmd.SysProcAttr = sysProcAttr()
-	p := &process{cmd: cmd}
-	err = p.start()
+	p, err := testproc.Start(cmd)
 	_ = logf.Close()
 	if err != nil {
 		return nil, fmt.Errorf("redistest: start %s: %w", s.opts.ServerPath, err)
 	}
 	if err := s.waitReady(p); err != nil {
-		p.kill()
-		return nil, fmt.Errorf("redistest: %w\n--- redis-server output (%s) ---\n%s", err, logPath, logTail(logPath, 30))
+		p.Kill()
+		return nil, fmt.Errorf("redistest: %w", testserver.WithLogTail(err, "redis-server", logPath, 30))
 	}
 	return p, nil
 }
 
-func (s *Server) logPath() string {
-	return filepath.Join(s.dir, fmt.Sprintf("redis-%d.%d.log", s.port, s.runs))
+func (s *Server) logPath(run int) string {
+	return filepath.Join(s.dir, fmt.Sprintf("redis-%d.%d.log", s.port, run))
 }
 
 // waitReady polls PING until it answers PONG, the process exits, or
 // ReadyTimeout passes. It then checks that the server answering is this
 // process: one that failed to bind would otherwise pass for ready when
 // another server holds the port.
-func (s *Server) waitReady(p *process) error {
-	err := poll(s.opts.ReadyTimeout, 10*time.Millisecond, p.done, func() error {
+func (s *Server) waitReady(p *testproc.Process) error {
+	return testserver.WaitReady(p, s.opts.ReadyTimeout, 10*time.Millisecond, "redis-server", "answer PING", func() error {
 		reply, err := roundTrip(s.Addr(), s.auth(), pingTimeout, "PING")
 		if err == nil && reply != "PONG" {
 			err = fmt.Errorf("PING answered %q", reply)
@@ -232,18 +201,11 @@ func (s *Server) waitReady(p *process) error {
 		if err != nil {
 			return err
 		}
-		if !containsString(strings.Fields(info), "process_id:"+strconv.Itoa(p.pid())) {
+		if !slices.Contains(strings.Fields(info), "process_id:"+strconv.Itoa(p.PID())) {
 			return fmt.Errorf("%s is served by another process", s.Addr())
 		}
 		return nil
 	})
-	if errors.Is(err, errExited) {
-		return fmt.Errorf("redis-server exited during start-up (%v)", p.err)
-	}
-	if err != nil {
-		return fmt.Errorf("redis-server did not answer PING: %w", err)
-	}
-	return nil
 }
 
 // auth is the AUTH arguments for the configured credentials.
@@ -257,141 +219,41 @@ func (s *Server) auth() []string {
 	return nil
 }
 
-func logTail(path string, lines int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "(no output: " + err.Error() + ")"
-	}
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
-}
-
 // Stop shuts the server down (SIGTERM, SIGKILL after 10 s) and removes its
 // directory. It is idempotent; later calls return nil.
 func (s *Server) Stop() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	return s.run.Stop(func() error {
+		if s.ownsDir && !s.opts.KeepDir {
+			return os.RemoveAll(s.dir)
+		}
 		return nil
-	}
-	s.closed = true
-	var err error
-	if s.proc != nil {
-		if s.proc.terminate(stopGrace) {
-			err = fmt.Errorf("redistest: redis-server ignored SIGTERM for %s and was killed", stopGrace)
-		}
-		s.proc, s.frozen = nil, false
-	}
-	if s.ownsDir && !s.opts.KeepDir {
-		if rerr := os.RemoveAll(s.dir); rerr != nil && err == nil {
-			err = rerr
-		}
-	}
-	return err
+	})
 }
 
 // Kill sends SIGKILL (an abrupt outage) and waits for the server to die:
 // connections are reset and new ones refused. Its data is gone (nothing is
 // persisted); Restart brings it back empty on the same port.
-func (s *Server) Kill() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc == nil {
-		return ErrNotRunning
-	}
-	s.proc.kill()
-	s.proc, s.frozen = nil, false
-	return nil
-}
+func (s *Server) Kill() error { return s.run.Kill() }
 
 // Freeze sends SIGSTOP: connections still open (the kernel completes TCP
 // handshakes) but no command is answered until Thaw.
-func (s *Server) Freeze() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc == nil {
-		return ErrNotRunning
-	}
-	if err := s.proc.signal(syscall.SIGSTOP); err != nil {
-		return err
-	}
-	s.frozen = true
-	// Signals are asynchronous: wait until the kernel reports it stopped so
-	// the caller's next command really meets a frozen server.
-	return s.waitState(func(st byte) bool { return st == 'T' || st == 't' })
-}
+func (s *Server) Freeze() error { return s.run.Freeze() }
 
 // Thaw sends SIGCONT to a frozen server.
-func (s *Server) Thaw() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc == nil {
-		return ErrNotRunning
-	}
-	if err := s.proc.signal(syscall.SIGCONT); err != nil {
-		return err
-	}
-	s.frozen = false
-	return s.waitState(func(st byte) bool { return st != 'T' && st != 't' })
-}
-
-func (s *Server) waitState(ok func(byte) bool) error {
-	pid := s.proc.pid()
-	err := poll(2*time.Second, time.Millisecond, s.proc.done, func() error {
-		st, err := processState(pid)
-		if err != nil || ok(st) {
-			return nil // state unknown: the signal was still sent
-		}
-		return fmt.Errorf("redis-server (pid %d) in state %q", pid, st)
-	})
-	if errors.Is(err, errExited) {
-		return nil
-	}
-	return err
-}
+func (s *Server) Thaw() error { return s.run.Thaw() }
 
 // Restart stops the server if it runs (gracefully, thawing it first) and
 // starts it again on the same port with the same configuration, waiting
 // until it answers PING. It also recovers a killed server. The data does
 // not survive; a cluster node keeps its cluster configuration file and so
 // its place in the cluster.
-func (s *Server) Restart() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errors.New("redistest: Restart after Stop")
-	}
-	if s.proc != nil {
-		s.proc.terminate(stopGrace)
-		s.proc, s.frozen = nil, false
-	}
-	p, err := s.startProcess()
-	if err != nil {
-		return err
-	}
-	s.proc = p
-	return nil
-}
+func (s *Server) Restart() error { return s.run.Restart() }
 
 // Running reports whether the server is running (possibly frozen).
-func (s *Server) Running() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.proc != nil && !s.proc.exited()
-}
+func (s *Server) Running() bool { return s.run.Running() }
 
 // PID returns the server's process id, or 0 when it is not running.
-func (s *Server) PID() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc == nil {
-		return 0
-	}
-	return s.proc.pid()
-}
+func (s *Server) PID() int { return s.run.PID() }
 
 // Do sends one command over a fresh connection (authenticated with the
 // configured credentials) and returns the reply: a simple string, an
@@ -419,8 +281,4 @@ func (s *Server) Password() string { return s.opts.Password }
 func (s *Server) Dir() string { return s.dir }
 
 // LogFile is the output of the current (or last) run.
-func (s *Server) LogFile() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.logPath()
-}
+func (s *Server) LogFile() string { return s.logPath(s.run.Runs()) }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
 func TestSetPassword(t *testing.T) {
@@ -20,7 +22,7 @@ func TestSetPassword(t *testing.T) {
 		{bob.Password, ldap.LDAPResultInvalidCredentials},
 		{"bob-pass-2", 0},
 	} {
-		if got := resultCode(bindOnce(t, s, plain, bob.DN, tc.pw)); got != tc.want {
+		if got := ldaptest.ResultCode(bindOnce(t, s, ldaptest.Plain, bob.DN, tc.pw)); got != tc.want {
 			t.Fatalf("bind with %s password: %d, want %d", map[bool]string{true: "new", false: "old"}[tc.want == 0], got, tc.want)
 		}
 	}
@@ -45,7 +47,7 @@ func TestAddUserGroupsAndDelete(t *testing.T) {
 	if want := `uid=eve\, the (new) one,` + PeopleDN; dn != want {
 		t.Fatalf("DN %q, want %q", dn, want)
 	}
-	if err := bindOnce(t, s, startTLS, dn, "eve-pass-1"); err != nil {
+	if err := bindOnce(t, s, ldaptest.StartTLS, dn, "eve-pass-1"); err != nil {
 		t.Fatalf("new user cannot bind: %v", err)
 	}
 	for _, g := range []string{DevelopersDN, AuditorsDN, TestGroupDN} {
@@ -82,7 +84,7 @@ func TestAddUserGroupsAndDelete(t *testing.T) {
 	if err := s.DeleteEntry(dn); err != nil {
 		t.Fatalf("DeleteEntry: %v", err)
 	}
-	if got := resultCode(bindOnce(t, s, plain, dn, "eve-pass-1")); got != ldap.LDAPResultInvalidCredentials {
+	if got := ldaptest.ResultCode(bindOnce(t, s, ldaptest.Plain, dn, "eve-pass-1")); got != ldap.LDAPResultInvalidCredentials {
 		t.Fatalf("deleted user bind: %d, want 49", got)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 // Every sample account binds with its password and is refused (49) with a
@@ -16,7 +19,7 @@ func TestBindsAllUsersAllTransports(t *testing.T) {
 	for _, u := range SampleUsers() {
 		accounts = append(accounts, account{u.Key, u.DN, u.Password})
 	}
-	for _, tr := range transports {
+	for _, tr := range ldaptest.Transports {
 		for _, a := range accounts {
 			for _, tc := range []struct {
 				name string
@@ -27,7 +30,7 @@ func TestBindsAllUsersAllTransports(t *testing.T) {
 				{"wrong", a.pw + "x", ldap.LDAPResultInvalidCredentials},
 			} {
 				t.Run(string(tr)+"/"+a.name+"/"+tc.name, func(t *testing.T) {
-					if got := resultCode(bindOnce(t, s, tr, a.dn, tc.pw)); got != tc.want {
+					if got := ldaptest.ResultCode(bindOnce(t, s, tr, a.dn, tc.pw)); got != tc.want {
 						t.Fatalf("bind %s: result %d, want %d", a.dn, got, tc.want)
 					}
 				})
@@ -35,14 +38,14 @@ func TestBindsAllUsersAllTransports(t *testing.T) {
 		}
 	}
 	// An unknown DN looks exactly like a wrong password.
-	if got := resultCode(bindOnce(t, s, plain, "uid=nobody,"+PeopleDN, "x")); got != ldap.LDAPResultInvalidCredentials {
+	if got := ldaptest.ResultCode(bindOnce(t, s, ldaptest.Plain, "uid=nobody,"+PeopleDN, "x")); got != ldap.LDAPResultInvalidCredentials {
 		t.Fatalf("unknown DN: result %d, want 49", got)
 	}
 }
 
 func TestWrongCAIsRejected(t *testing.T) {
 	s := StartT(t)
-	for _, tr := range []transport{startTLS, ldaps} {
+	for _, tr := range []ldaptest.Transport{ldaptest.StartTLS, ldaptest.LDAPS} {
 		t.Run(string(tr), func(t *testing.T) {
 			c, err := dial(s, tr, s.WrongCAPEM())
 			if err == nil {
@@ -55,7 +58,7 @@ func TestWrongCAIsRejected(t *testing.T) {
 		})
 	}
 	// The same dial with the right CA works, so the failure above is the CA.
-	c, err := dial(s, ldaps, s.CAPEM())
+	c, err := dial(s, ldaptest.LDAPS, s.CAPEM())
 	if err != nil {
 		t.Fatalf("right CA: %v", err)
 	}
@@ -73,7 +76,7 @@ func TestCAFilesAndClientTLSConfig(t *testing.T) {
 		{"ca", s.CAFile(), s.CAPEM()},
 		{"wrong-ca", s.WrongCAFile(), s.WrongCAPEM()},
 	} {
-		b := readFile(t, tc.file)
+		b := testutil.ReadFile(t, tc.file)
 		if string(b) != string(tc.pem) || !strings.Contains(string(b), "BEGIN CERTIFICATE") {
 			t.Fatalf("%s: file and PEM differ or not a certificate", tc.name)
 		}

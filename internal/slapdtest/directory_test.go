@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
 // The Go table (SampleUsers) and testdata/ldap describe the same people,
@@ -112,12 +114,12 @@ func TestACLs(t *testing.T) {
 		})
 	}
 	// slapd refuses an unauthenticated bind (DN without password).
-	c, err := dial(s, plain, s.CAPEM())
+	c, err := dial(s, ldaptest.Plain, s.CAPEM())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.UnauthenticatedBind(alice.DN); resultCode(err) != ldap.LDAPResultUnwillingToPerform {
+	if err := c.UnauthenticatedBind(alice.DN); ldaptest.ResultCode(err) != ldap.LDAPResultUnwillingToPerform {
 		t.Fatalf("unauthenticated bind: %v, want 53", err)
 	}
 }

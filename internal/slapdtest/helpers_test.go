@@ -4,60 +4,27 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
-
-// transport is how a test client reaches the server.
-type transport string
-
-const (
-	plain    transport = "plain"
-	startTLS transport = "starttls"
-	ldaps    transport = "ldaps"
-)
-
-var transports = []transport{plain, startTLS, ldaps}
 
 // dial connects over tr, verifying the server against caPEM for the TLS
 // transports.
-func dial(s *Server, tr transport, caPEM []byte) (*ldap.Conn, error) {
+func dial(s *Server, tr ldaptest.Transport, caPEM []byte) (*ldap.Conn, error) {
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(caPEM) {
 		return nil, errors.New("bad CA PEM")
 	}
 	cfg := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
-	var (
-		c   *ldap.Conn
-		err error
-	)
-	switch tr {
-	case plain:
-		c, err = ldap.DialURL(s.URL())
-	case startTLS:
-		if c, err = ldap.DialURL(s.StartTLSURL()); err == nil {
-			if err = c.StartTLS(cfg); err != nil {
-				c.Close()
-				return nil, err
-			}
-		}
-	case ldaps:
-		c, err = ldap.DialURL(s.LDAPSURL(), ldap.DialWithTLSConfig(cfg))
-	default:
-		return nil, errors.New("unknown transport")
-	}
-	if err != nil {
-		return nil, err
-	}
-	c.SetTimeout(5 * time.Second)
-	return c, nil
+	return ldaptest.Dial(tr, s.URL(), s.LDAPSURL(), cfg, 5*time.Second)
 }
 
 // bindOnce dials, binds and closes; it returns the bind error.
-func bindOnce(t testing.TB, s *Server, tr transport, dn, pw string) error {
+func bindOnce(t testing.TB, s *Server, tr ldaptest.Transport, dn, pw string) error {
 	t.Helper()
 	c, err := dial(s, tr, s.CAPEM())
 	if err != nil {
@@ -65,18 +32,6 @@ func bindOnce(t testing.TB, s *Server, tr transport, dn, pw string) error {
 	}
 	defer c.Close()
 	return c.Bind(dn, pw)
-}
-
-// resultCode is the LDAP result code of err (0 for nil, -1 if not LDAP).
-func resultCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var le *ldap.Error
-	if errors.As(err, &le) {
-		return int(le.ResultCode)
-	}
-	return -1
 }
 
 // counters fails the test if Counters fails.
@@ -99,7 +54,7 @@ func search(t testing.TB, s *Server, dn, pw, base, filter string, attrs ...strin
 // access" (how slapd hides what an identity may not see) give no entries.
 func searchScope(t testing.TB, s *Server, dn, pw, base string, scope int, filter string, attrs ...string) []*ldap.Entry {
 	t.Helper()
-	c, err := dial(s, plain, s.CAPEM())
+	c, err := dial(s, ldaptest.Plain, s.CAPEM())
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
@@ -112,7 +67,7 @@ func searchScope(t testing.TB, s *Server, dn, pw, base string, scope int, filter
 	res, err := c.Search(ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases,
 		0, 0, false, filter, attrs, nil))
 	if err != nil {
-		if code := resultCode(err); code == ldap.LDAPResultNoSuchObject || code == ldap.LDAPResultInsufficientAccessRights {
+		if code := ldaptest.ResultCode(err); code == ldap.LDAPResultNoSuchObject || code == ldap.LDAPResultInsufficientAccessRights {
 			return nil
 		}
 		t.Fatalf("search %s %s as %q: %v", base, filter, dn, err)
@@ -126,15 +81,6 @@ func dns(entries []*ldap.Entry) []string {
 		out[i] = e.DN
 	}
 	return out
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	return b
 }
 
 // sameDNs compares DN lists as sets of DNs (slapd may return an escaped

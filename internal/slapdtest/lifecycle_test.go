@@ -1,28 +1,19 @@
 package slapdtest
 
 import (
-	"bufio"
 	"errors"
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"runtime"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
-
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	return testproc.Alive(pid)
-}
 
 func TestStartStop(t *testing.T) {
 	s, err := Start(Options{})
@@ -30,7 +21,7 @@ func TestStartStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid, dir := s.PID(), s.Dir()
-	if !s.Running() || pid == 0 || !alive(pid) {
+	if !s.Running() || pid == 0 || !testproc.Alive(pid) {
 		t.Fatalf("not running after Start (pid %d)", pid)
 	}
 	if s.Addr() == s.LDAPSAddr() {
@@ -50,13 +41,13 @@ func TestStartStop(t *testing.T) {
 	if err := s.Stop(); err != nil {
 		t.Fatalf("second Stop: %v", err)
 	}
-	if s.Running() || alive(pid) {
+	if s.Running() || testproc.Alive(pid) {
 		t.Fatalf("slapd %d still alive after Stop", pid)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("directory %s not removed: %v", dir, err)
 	}
-	if _, err := net.DialTimeout("tcp", s.Addr(), time.Second); err == nil {
+	if testserver.Accepts(s.Addr()) {
 		t.Fatal("port still accepts after Stop")
 	}
 	if err := s.Restart(); err == nil {
@@ -87,28 +78,12 @@ func TestMissingProgramsFailWithInstallHint(t *testing.T) {
 	}
 }
 
-// fatalRecorder captures StartT's Fatalf instead of failing this test.
-type fatalRecorder struct {
-	testing.TB
-	msg string
-}
-
-func (f *fatalRecorder) Helper() {}
-func (f *fatalRecorder) Fatalf(format string, args ...any) {
-	f.msg = fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-
 func TestStartTFailsWithInstallHint(t *testing.T) {
-	rec := &fatalRecorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		StartT(rec, WithOptions(Options{SlapdPath: "/nonexistent/slapd"}))
-	}()
-	<-done
-	if !strings.Contains(rec.msg, "apt-get install -y slapd ldap-utils") {
-		t.Fatalf("StartT message %q lacks the install hint", rec.msg)
+	msg, _ := testutil.CatchFatal(t, func(tb testing.TB) {
+		StartT(tb, WithOptions(Options{SlapdPath: "/nonexistent/slapd"}))
+	})
+	if !strings.Contains(msg, "apt-get install -y slapd ldap-utils") {
+		t.Fatalf("StartT message %q lacks the install hint", msg)
 	}
 }
 
@@ -160,7 +135,7 @@ func TestKillThenRestart(t *testing.T) {
 	if s.URL() != url {
 		t.Fatalf("URL changed from %s to %s", url, s.URL())
 	}
-	for _, tr := range transports {
+	for _, tr := range ldaptest.Transports {
 		if err := bindOnce(t, s, tr, alice.DN, alice.Password); err != nil {
 			t.Fatalf("bind over %s after restart: %v", tr, err)
 		}
@@ -194,26 +169,8 @@ func TestFreezeThaw(t *testing.T) {
 	if err := s.Thaw(); err != nil {
 		t.Fatalf("Thaw: %v", err)
 	}
-	if err := bindOnce(t, s, plain, alice.DN, alice.Password); err != nil {
+	if err := bindOnce(t, s, ldaptest.Plain, alice.DN, alice.Password); err != nil {
 		t.Fatalf("bind after Thaw: %v", err)
-	}
-}
-
-// Stop must also end a frozen server.
-func TestStopWhileFrozen(t *testing.T) {
-	s, err := Start(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid := s.PID()
-	if err := s.Freeze(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Stop(); err != nil {
-		t.Fatalf("Stop: %v", err)
-	}
-	if alive(pid) {
-		t.Fatalf("slapd %d survived Stop while frozen", pid)
 	}
 }
 
@@ -233,10 +190,10 @@ func TestRestartKeepsPortsAndData(t *testing.T) {
 	if s.URL() != url || s.LDAPSURL() != ldapsURL {
 		t.Fatal("ports changed")
 	}
-	if s.PID() == oldPID || alive(oldPID) {
+	if s.PID() == oldPID || testproc.Alive(oldPID) {
 		t.Fatal("old slapd still running")
 	}
-	if err := bindOnce(t, s, ldaps, carol.DN, "carol-new"); err != nil {
+	if err := bindOnce(t, s, ldaptest.LDAPS, carol.DN, "carol-new"); err != nil {
 		t.Fatalf("changed password lost across restart: %v", err)
 	}
 }
@@ -244,38 +201,9 @@ func TestRestartKeepsPortsAndData(t *testing.T) {
 // A test binary that dies without Stop must not leave slapd behind: the
 // helper process below starts a server and exits abruptly.
 func TestSlapdDiesWithTestBinary(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperAbandonServer$")
-	cmd.Env = append(os.Environ(), "SLAPDTEST_HELPER=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var pid int
-	var dir string
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 3 && f[0] == "HELPER" {
-			pid, _ = strconv.Atoi(f[1])
-			dir = f[2]
-		}
-	}
-	_ = cmd.Wait()
-	if pid == 0 {
-		t.Fatal("helper did not report a slapd pid")
-	}
+	pid, dir := testutil.AbandonedServer(t, "^TestHelperAbandonServer$", "SLAPDTEST_HELPER=1")
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	deadline := time.Now().Add(5 * time.Second)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("slapd %d outlived its parent", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.WaitGone(t, pid, 5*time.Second)
 }
 
 func TestHelperAbandonServer(t *testing.T) {
@@ -284,9 +212,7 @@ func TestHelperAbandonServer(t *testing.T) {
 	}
 	s, err := Start(Options{})
 	if err != nil {
-		fmt.Println("HELPER-ERROR", err)
-		os.Exit(2)
+		testutil.AbandonServer(0, "", err)
 	}
-	fmt.Printf("HELPER %d %s\n", s.PID(), s.Dir())
-	os.Exit(0) // no Stop: Pdeathsig must kill slapd
+	testutil.AbandonServer(s.PID(), s.Dir(), nil) // no Stop: Pdeathsig must kill slapd
 }

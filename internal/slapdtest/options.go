@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 // ModulePath is the module whose testdata/ldap holds the sample directory.
@@ -89,13 +91,7 @@ func (o Options) withDefaults() Options {
 // checkPrograms fails with ErrNotInstalled when a program is not an
 // executable file, so StartT can tell the developer what to install.
 func (o Options) checkPrograms() error {
-	for _, p := range []string{o.SlapdPath, o.LDAPModifyPath} {
-		fi, err := os.Stat(p)
-		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-			return fmt.Errorf("%s not found or not executable: %w", p, ErrNotInstalled)
-		}
-	}
-	return nil
+	return testserver.CheckPrograms(ErrNotInstalled, o.SlapdPath, o.LDAPModifyPath)
 }
 
 // DefaultDataDir returns testdata/ldap of the module root found by walking

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 func TestModulePathOf(t *testing.T) {
@@ -46,7 +48,7 @@ func TestFindModuleRoot(t *testing.T) {
 	}
 	write(filepath.Join(root, "go.mod"), "module "+ModulePath+"\n")
 	write(filepath.Join(root, "testdata", "stand", "go.mod"), "module github.com/TykTechnologies/tyk\n")
-	chdir(t, nested)
+	testutil.Chdir(t, nested)
 	got, err := FindModuleRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +60,7 @@ func TestFindModuleRoot(t *testing.T) {
 	if err != nil || dd != filepath.Join(got, "testdata", "ldap") {
 		t.Fatalf("DefaultDataDir = %q, %v", dd, err)
 	}
-	chdir(t, t.TempDir())
+	testutil.Chdir(t, t.TempDir())
 	if _, err := FindModuleRoot(); err == nil {
 		t.Fatal("found a module root outside the project")
 	}

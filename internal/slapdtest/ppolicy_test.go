@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
 // policyBind binds as dn with the password policy request control and
@@ -13,7 +15,7 @@ import (
 // the bind error.
 func policyBind(t *testing.T, s *Server, dn, pw string) (*ldap.ControlBeheraPasswordPolicy, error) {
 	t.Helper()
-	c, err := dial(s, plain, s.CAPEM())
+	c, err := dial(s, ldaptest.Plain, s.CAPEM())
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
@@ -76,21 +78,21 @@ func TestPasswordPolicy(t *testing.T) {
 
 	for i := range 3 {
 		policy, err := policyBind(t, s, bob.DN, "wrong")
-		if resultCode(err) != ldap.LDAPResultInvalidCredentials || policy == nil || policy.Error != -1 {
+		if ldaptest.ResultCode(err) != ldap.LDAPResultInvalidCredentials || policy == nil || policy.Error != -1 {
 			t.Fatalf("wrong password %d: err %v, policy %+v", i+1, err, policy)
 		}
 	}
 	if locked, err := s.AccountLocked(bob.DN); err != nil || !locked {
 		t.Fatalf("after 3 failures AccountLocked = %v, %v", locked, err)
 	}
-	if policy, err := policyBind(t, s, bob.DN, bob.Password); resultCode(err) != ldap.LDAPResultInvalidCredentials || policy == nil || policy.Error != 1 {
+	if policy, err := policyBind(t, s, bob.DN, bob.Password); ldaptest.ResultCode(err) != ldap.LDAPResultInvalidCredentials || policy == nil || policy.Error != 1 {
 		t.Fatalf("locked account, right password: err %v, policy %+v; want 49 with accountLocked (1)", err, policy)
 	}
 
 	if err := s.ExpirePassword(carol.DN); err != nil {
 		t.Fatal(err)
 	}
-	if policy, err := policyBind(t, s, carol.DN, carol.Password); resultCode(err) != ldap.LDAPResultInvalidCredentials || policy == nil || policy.Error != 0 {
+	if policy, err := policyBind(t, s, carol.DN, carol.Password); ldaptest.ResultCode(err) != ldap.LDAPResultInvalidCredentials || policy == nil || policy.Error != 0 {
 		t.Fatalf("expired password: err %v, policy %+v; want 49 with passwordExpired (0)", err, policy)
 	}
 
@@ -116,7 +118,7 @@ func TestNoPasswordPolicyByDefault(t *testing.T) {
 	s := StartT(t)
 	bob, _ := SampleUserByKey("BOB")
 	for range 4 {
-		if _, err := policyBind(t, s, bob.DN, "wrong"); resultCode(err) != ldap.LDAPResultInvalidCredentials {
+		if _, err := policyBind(t, s, bob.DN, "wrong"); ldaptest.ResultCode(err) != ldap.LDAPResultInvalidCredentials {
 			t.Fatalf("wrong password: %v", err)
 		}
 	}

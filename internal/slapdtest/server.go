@@ -11,15 +11,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 // RootDN is the rootdn of every Server (it bypasses ACLs).
@@ -48,12 +46,7 @@ type Server struct {
 	stats   *statsLog // nil when Options.DisableStats
 	nextUID atomic.Int64
 
-	// mu serialises lifecycle operations and guards the fields below.
-	mu     sync.Mutex
-	proc   *testproc.Process
-	frozen bool
-	closed bool
-	runs   int
+	run *testserver.Supervisor
 }
 
 // Start creates the server directory, TLS material and slapd.conf, starts
@@ -73,12 +66,16 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, dir: dir}
+	s.run = testserver.NewSupervisor(testserver.Config{
+		Package: "slapdtest", Program: "slapd", Grace: stopGrace,
+		ErrNotRunning: ErrNotRunning, Run: s.startProcess,
+	})
 	s.nextUID.Store(20000)
 	if err := s.prepare(); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	if err := s.firstStart(); err != nil {
+	if err := s.run.Start(s.pickPorts); err != nil {
 		_ = s.Stop()
 		return nil, err
 	}
@@ -112,18 +109,14 @@ func dataFiles(opts Options) ([]string, error) {
 	return files, nil
 }
 
-// makeTempDir keeps the ldapi socket path under the 108-byte limit of
-// sun_path even when TMPDIR is long.
+// makeTempDir keeps the ldapi socket path short enough for sun_path even
+// when TMPDIR is long, by falling back to /tmp.
 func makeTempDir() (string, error) {
-	dir, err := os.MkdirTemp("", "slapdtest-")
-	if err != nil {
-		return "", err
+	dir, err := testserver.MkdirTemp("", "slapdtest-", "ldapi")
+	if errors.Is(err, testserver.ErrPathTooLong) {
+		return testserver.MkdirTemp("/tmp", "slapdtest-", "ldapi")
 	}
-	if len(filepath.Join(dir, "ldapi")) <= 100 {
-		return dir, nil
-	}
-	_ = os.RemoveAll(dir)
-	return os.MkdirTemp("/tmp", "slapdtest-")
+	return dir, err
 }
 
 func (s *Server) prepare() error {
@@ -183,56 +176,21 @@ func (s *Server) prepare() error {
 	return nil
 }
 
-// firstStart picks free ports and starts slapd; another process may grab a
-// port between our probe and slapd's bind, so that case is retried.
-func (s *Server) firstStart() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		ports, err := freePorts(2)
-		if err != nil {
-			return err
-		}
-		s.plainPort, s.tlsPort = ports[0], ports[1]
-		p, err := s.startProcess()
-		if err == nil {
-			s.proc = p
-			return nil
-		}
-		lastErr = err
-		if !strings.Contains(err.Error(), "Address already in use") {
-			break
-		}
+// pickPorts chooses the two listeners' ports before each first-start
+// attempt (see testserver.Supervisor.Start).
+func (s *Server) pickPorts() error {
+	ports, err := testserver.FreePorts(2)
+	if err != nil {
+		return fmt.Errorf("slapdtest: %w", err)
 	}
-	return lastErr
+	s.plainPort, s.tlsPort = ports[0], ports[1]
+	return nil
 }
 
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			_ = l.Close()
-		}
-	}()
-	// Hold all listeners until every port is chosen so they differ.
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("slapdtest: no free port: %w", err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
-// startProcess starts one slapd run and waits until it answers. Called
-// with s.mu held.
-func (s *Server) startProcess() (*testproc.Process, error) {
-	s.runs++
-	logPath := filepath.Join(s.dir, fmt.Sprintf("slapd.%d.log", s.runs))
+// startProcess starts slapd run n and waits until it answers (the
+// Supervisor's Run).
+func (s *Server) startProcess(n int) (*testproc.Process, error) {
+	logPath := s.logPath(n)
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, err
@@ -259,9 +217,13 @@ func (s *Server) startProcess() (*testproc.Process, error) {
 	}
 	if err := s.waitReady(p); err != nil {
 		p.Kill()
-		return nil, fmt.Errorf("slapdtest: %w\n--- slapd output (%s) ---\n%s", err, logPath, logTail(logPath, 40))
+		return nil, fmt.Errorf("slapdtest: %w", testserver.WithLogTail(err, "slapd", logPath, 40))
 	}
 	return p, nil
+}
+
+func (s *Server) logPath(run int) string {
+	return filepath.Join(s.dir, fmt.Sprintf("slapd.%d.log", run))
 }
 
 func (s *Server) listenURLs() string {
@@ -270,24 +232,12 @@ func (s *Server) listenURLs() string {
 
 // waitReady polls a rootdn bind over ldapi, then checks both TCP listeners.
 func (s *Server) waitReady(p *testproc.Process) error {
-	deadline := time.Now().Add(s.opts.ReadyTimeout)
-	var lastErr error
-	for {
-		if p.Exited() {
-			return fmt.Errorf("slapd exited during start-up (%v)", p.Err())
+	return testserver.WaitReady(p, s.opts.ReadyTimeout, 20*time.Millisecond, "slapd", "answer", func() error {
+		if err := s.pingAdmin(); err != nil {
+			return err
 		}
-		lastErr = s.pingAdmin()
-		if lastErr == nil {
-			lastErr = s.pingTCP()
-			if lastErr == nil {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("slapd did not answer within %s: %v", s.opts.ReadyTimeout, lastErr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return s.pingTCP()
+	})
 }
 
 func (s *Server) pingAdmin() error {
@@ -332,142 +282,42 @@ func (s *Server) dialAdmin(timeout time.Duration) (*ldap.Conn, error) {
 	return c, nil
 }
 
-func logTail(path string, lines int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "(no output: " + err.Error() + ")"
-	}
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
-}
-
 // Stop shuts slapd down gracefully (SIGTERM, SIGKILL after 10 s), reads
 // the rest of its stats log and removes the directory. It is idempotent;
 // later calls return nil. Counters still answers after Stop.
 func (s *Server) Stop() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	var err error
-	if s.proc != nil {
-		if s.proc.Terminate(stopGrace) {
-			err = fmt.Errorf("slapdtest: slapd ignored SIGTERM for %s and was killed", stopGrace)
+	return s.run.Stop(func() error {
+		if s.stats != nil {
+			s.stats.finish()
 		}
-		s.proc, s.frozen = nil, false
-	}
-	if s.stats != nil {
-		s.stats.finish()
-	}
-	if !s.opts.KeepDir {
-		if rerr := os.RemoveAll(s.dir); rerr != nil && err == nil {
-			err = rerr
+		if s.opts.KeepDir {
+			return nil
 		}
-	}
-	return err
+		return os.RemoveAll(s.dir)
+	})
 }
 
 // Kill sends SIGKILL (an abrupt outage) and waits for slapd to die. The
 // data survives; Restart brings it back on the same ports.
-func (s *Server) Kill() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc == nil {
-		return ErrNotRunning
-	}
-	s.proc.Kill()
-	s.proc, s.frozen = nil, false
-	return nil
-}
+func (s *Server) Kill() error { return s.run.Kill() }
 
 // Freeze sends SIGSTOP: connections still open (the kernel completes TCP
 // handshakes) but no request is answered until Thaw.
-func (s *Server) Freeze() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc == nil {
-		return ErrNotRunning
-	}
-	if err := s.proc.Signal(syscall.SIGSTOP); err != nil {
-		return err
-	}
-	s.frozen = true
-	// Signals are asynchronous: wait until the kernel reports it stopped so
-	// the caller's next request really meets a frozen server.
-	return s.waitState(func(st byte) bool { return st == 'T' || st == 't' })
-}
+func (s *Server) Freeze() error { return s.run.Freeze() }
 
 // Thaw sends SIGCONT to a frozen slapd.
-func (s *Server) Thaw() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc == nil {
-		return ErrNotRunning
-	}
-	if err := s.proc.Signal(syscall.SIGCONT); err != nil {
-		return err
-	}
-	s.frozen = false
-	return s.waitState(func(st byte) bool { return st != 'T' && st != 't' })
-}
-
-func (s *Server) waitState(ok func(byte) bool) error {
-	pid := s.proc.PID()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		st, err := testproc.State(pid)
-		if err != nil || ok(st) {
-			return nil // state unknown: the signal was still sent
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("slapdtest: slapd (pid %d) stayed in state %q", pid, st)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+func (s *Server) Thaw() error { return s.run.Thaw() }
 
 // Restart stops slapd if it runs (gracefully, thawing it first) and starts
 // it again with the same ports, configuration and data, waiting until it
 // answers. It also recovers a Killed server.
-func (s *Server) Restart() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errors.New("slapdtest: Restart after Stop")
-	}
-	if s.proc != nil {
-		s.proc.Terminate(stopGrace)
-		s.proc, s.frozen = nil, false
-	}
-	p, err := s.startProcess()
-	if err != nil {
-		return err
-	}
-	s.proc = p
-	return nil
-}
+func (s *Server) Restart() error { return s.run.Restart() }
 
 // Running reports whether slapd is running (possibly frozen).
-func (s *Server) Running() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.proc != nil && !s.proc.Exited()
-}
+func (s *Server) Running() bool { return s.run.Running() }
 
 // PID returns slapd's process id, or 0 when it is not running.
-func (s *Server) PID() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc == nil {
-		return 0
-	}
-	return s.proc.PID()
-}
+func (s *Server) PID() int { return s.run.PID() }
 
 // URL is the plain listener, ldap://127.0.0.1:PORT; it also serves StartTLS.
 func (s *Server) URL() string { return "ldap://" + s.Addr() }
@@ -516,8 +366,4 @@ func (s *Server) RootPassword() string { return s.rootPW }
 func (s *Server) Dir() string { return s.dir }
 
 // LogFile is the stats log of the current (or last) slapd run.
-func (s *Server) LogFile() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return filepath.Join(s.dir, fmt.Sprintf("slapd.%d.log", s.runs))
-}
+func (s *Server) LogFile() string { return s.logPath(s.run.Runs()) }

@@ -101,11 +101,7 @@ func (s *Server) ResetCounters() error {
 }
 
 // answering: only a running, unfrozen slapd can still log results.
-func (s *Server) answering() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.proc != nil && !s.frozen && !s.proc.Exited()
-}
+func (s *Server) answering() bool { return s.run.Answering() }
 
 type opKey struct{ conn, op int }
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/ldaptest"
 )
 
 func TestStatsParser(t *testing.T) {
@@ -157,7 +159,7 @@ func TestCountersExact(t *testing.T) {
 
 	// Each bind is visible as soon as the client has its answer.
 	for i := 1; i <= 40; i++ {
-		tr := transports[i%len(transports)]
+		tr := ldaptest.Transports[i%len(ldaptest.Transports)]
 		pw := alice.Password
 		if i%4 == 0 {
 			pw = "wrong"
@@ -182,7 +184,7 @@ func TestCountersExact(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			conn, err := dial(s, plain, s.CAPEM())
+			conn, err := dial(s, ldaptest.Plain, s.CAPEM())
 			if err != nil {
 				errs <- err
 				return
@@ -215,7 +217,7 @@ func TestCountersExact(t *testing.T) {
 	if err := s.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	_ = bindOnce(t, s, plain, alice.DN, alice.Password)
+	_ = bindOnce(t, s, ldaptest.Plain, alice.DN, alice.Password)
 	d := counters(t, s).Sub(before)
 	assertCounts(t, d, Counts{Connections: 1, Binds: 1, BindsOK: 1, BindsByDN: map[string]int{alice.DN: 1}})
 
@@ -237,7 +239,7 @@ func TestCountersDisabled(t *testing.T) {
 		t.Fatalf("ResetCounters: %v", err)
 	}
 	alice, _ := SampleUserByKey("ALICE")
-	if err := bindOnce(t, s, plain, alice.DN, alice.Password); err != nil {
+	if err := bindOnce(t, s, ldaptest.Plain, alice.DN, alice.Password); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,8 +1,9 @@
 package slapdtest
 
 import (
-	"net"
 	"testing"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 // StartT starts a server for a test and stops it in t.Cleanup. It fails
@@ -30,11 +31,5 @@ func StartT(t testing.TB, opts ...Option) *Server {
 // on: a directory server that refuses connections.
 func ClosedPortURL(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "ldap://" + addr
+	return "ldap://" + testutil.ClosedAddr(t)
 }

@@ -1,13 +1,16 @@
 //go:build unix
 
-// Package testproc runs the external servers of the test bed (slapd,
-// samba) as children that never outlive the test binary.
+// Package testproc runs the external programs of the test bed and the
+// development tools (slapd, samba, redis-server, php, Chromium) as children
+// that never outlive the process that started them, and waits on their
+// state.
 package testproc
 
 import (
 	"errors"
 	"os/exec"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -19,6 +22,8 @@ type Process struct {
 	group bool          // signals go to the whole process group
 	done  chan struct{} // closed when the child has exited
 	err   error         // exit status; read only after done is closed
+
+	leftovers sync.Once // the group's remaining members are killed once
 }
 
 // Start runs cmd with Pdeathsig (see StartGroup for a whole process group).
@@ -108,15 +113,19 @@ func (p *Process) Signal(sig syscall.Signal) error {
 	return p.cmd.Process.Signal(sig)
 }
 
-// Kill sends SIGKILL and waits until the child has been reaped.
+// Kill sends SIGKILL and waits until the child has been reaped. For
+// StartGroup, whatever is left of the group after that dies too.
 func (p *Process) Kill() {
 	_ = p.Signal(syscall.SIGKILL)
 	<-p.done
+	p.killLeftovers()
 }
 
 // Terminate asks the child to shut down (SIGCONT first in case it is
 // stopped, then SIGTERM) and kills it if it has not exited within grace.
-// It reports whether SIGKILL was needed.
+// It reports whether SIGKILL was needed. For StartGroup, the signals go to
+// the whole group, and members still there once the leader has exited
+// (a grandchild that ignores SIGTERM) are killed.
 func (p *Process) Terminate(grace time.Duration) (killed bool) {
 	_ = p.Signal(syscall.SIGCONT)
 	_ = p.Signal(syscall.SIGTERM)
@@ -124,9 +133,26 @@ func (p *Process) Terminate(grace time.Duration) (killed bool) {
 	defer t.Stop()
 	select {
 	case <-p.done:
+		p.killLeftovers()
 		return false
 	case <-t.C:
 		p.Kill()
 		return true
 	}
+}
+
+// killLeftovers sends SIGKILL to the process group of an exited
+// StartGroup leader: the group outlives its leader while any member
+// remains, and ESRCH means none does. Signal cannot be used, as it is a
+// no-op once the leader has exited. Only the first call signals: by a
+// later one the group id may have been reused by an unrelated group.
+func (p *Process) killLeftovers() {
+	if p.group {
+		p.leftovers.Do(func() { _ = syscall.Kill(-p.PID(), syscall.SIGKILL) })
+	}
+}
+
+// GroupGone reports whether no process is left in process group pgid.
+func GroupGone(pgid int) bool {
+	return errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH)
 }

@@ -14,16 +14,12 @@ import (
 	"time"
 )
 
-// waitGone polls until pid is gone (or a zombie), failing after a deadline.
+// waitGone fails the test unless pid is gone (or a zombie) within 5 s.
 func waitGone(t *testing.T, pid int, what string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for Alive(pid) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("%s (pid %d) still alive", what, pid)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if err := WaitGone(pid, 5*time.Second); err != nil {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("%s: %v", what, err)
 	}
 }
 
@@ -126,6 +122,109 @@ func TestTerminate(t *testing.T) {
 			}
 			if err := p.Signal(syscall.SIGTERM); err != nil {
 				t.Fatalf("Signal after exit: %v, want nil", err)
+			}
+			if p.Terminate(time.Second) {
+				t.Fatal("a second Terminate reports a kill")
+			}
+		})
+	}
+}
+
+// A group's members can outlive its leader (a grandchild that ignores
+// SIGTERM, or one the leader left behind when it exited): Terminate and
+// Kill of a group must take them too.
+func TestGroupStopTakesLeftovers(t *testing.T) {
+	terminate := func(t *testing.T, p *Process) {
+		if p.Terminate(5 * time.Second) {
+			t.Error("Terminate needed SIGKILL for a leader that obeys SIGTERM")
+		}
+	}
+	tests := []struct {
+		name             string
+		leaderExitsFirst bool
+		stop             func(*testing.T, *Process)
+	}{
+		{"Terminate while the leader runs", false, terminate},
+		{"Terminate after the leader exited", true, terminate},
+		{"Kill after the leader exited", true, func(_ *testing.T, p *Process) { p.Kill() }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// The grandchild prints its pid once its trap is set; the
+			// leader exits when its stdin closes (or on SIGTERM).
+			cmd := exec.Command("/bin/sh", "-c", `sh -c 'trap "" TERM; echo $$; exec sleep 600' & read -r _`)
+			in, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := StartGroup(cmd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(p.Kill)
+			grandchild := readPID(t, out)
+			t.Cleanup(func() { _ = syscall.Kill(grandchild, syscall.SIGKILL) })
+			if tc.leaderExitsFirst {
+				in.Close()
+				<-p.Done()
+				if !Alive(grandchild) || GroupGone(p.PID()) {
+					t.Fatal("the grandchild did not outlive the leader")
+				}
+			}
+			tc.stop(t, p)
+			waitGone(t, grandchild, "grandchild")
+			if err := Poll(5*time.Second, 5*time.Millisecond, nil, func() error {
+				if !GroupGone(p.PID()) {
+					return errors.New("the group has members")
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestPoll(t *testing.T) {
+	exited := make(chan struct{})
+	close(exited)
+	failing := errors.New("not yet")
+	tests := []struct {
+		name      string
+		okAfter   int // check succeeds from this call on; 0: never
+		exited    <-chan struct{}
+		timeout   time.Duration
+		wantErr   error
+		wantCalls int // 0: any number
+	}{
+		{"succeeds at once", 1, nil, time.Second, nil, 1},
+		{"succeeds on the third check", 3, nil, 5 * time.Second, nil, 3},
+		{"gives up after the timeout with the last error", 0, nil, 20 * time.Millisecond, failing, 0},
+		{"stops when the process exits", 0, exited, time.Minute, ErrExited, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			start := time.Now()
+			err := Poll(tc.timeout, time.Millisecond, tc.exited, func() error {
+				calls++
+				if tc.okAfter > 0 && calls >= tc.okAfter {
+					return nil
+				}
+				return failing
+			})
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				t.Fatalf("Poll = %v, want %v", err, tc.wantErr)
+			}
+			if tc.wantCalls != 0 && calls != tc.wantCalls {
+				t.Fatalf("%d checks, want %d", calls, tc.wantCalls)
+			}
+			if errors.Is(err, failing) && (time.Since(start) < tc.timeout || !strings.Contains(err.Error(), tc.timeout.String())) {
+				t.Fatalf("gave up after %s with %q, want after %s", time.Since(start), err, tc.timeout)
 			}
 		})
 	}
@@ -233,19 +332,15 @@ func TestState(t *testing.T) {
 		if err := p.Signal(tc.sig); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(2 * time.Second)
-		for {
+		err := Poll(2*time.Second, time.Millisecond, nil, func() error {
 			st, err := State(p.PID())
-			if err != nil {
-				t.Fatal(err)
+			if err != nil || !tc.want(st) {
+				return fmt.Errorf("state %q (%v)", st, err)
 			}
-			if tc.want(st) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: state %q", tc.name, st)
-			}
-			time.Sleep(time.Millisecond)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
 		}
 	}
 	if _, err := State(-1); err == nil {

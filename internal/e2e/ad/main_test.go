@@ -14,14 +14,9 @@ import (
 // internal/e2e, captures the gateway log at debug level for the whole run
 // and fails the run if it holds a password or a panic.
 func TestMain(m *testing.M) {
-	e2etest.CaptureGatewayLog()
-	code := m.Run()
+	code := e2etest.RunLogChecked(m, passwords())
 	if err := adtest.StopShared(); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: stopping the shared AD DC:", err)
-		code = 1
-	}
-	for _, problem := range e2etest.LogProblems(passwords()) {
-		fmt.Fprintln(os.Stderr, "FAIL: "+problem)
 		code = 1
 	}
 	os.Exit(code)

@@ -3,10 +3,11 @@ package e2etest
 import (
 	"net/http"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 func TestWith(t *testing.T) {
@@ -50,16 +51,10 @@ func TestRetryAfter(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.values, ","), func(t *testing.T) {
 			r := Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": tc.values}}
-			rec := &recorder{TB: t}
 			var got time.Duration
-			done := make(chan struct{})
-			go func() { // RetryAfter ends the goroutine with Fatal on a bad value
-				defer close(done)
-				got = RetryAfter(rec, r, 2*time.Second)
-			}()
-			<-done
-			if rec.failed == tc.ok || (tc.ok && got != tc.want) {
-				t.Errorf("RetryAfter(%q): %v, failed %v; want %v, failed %v", tc.values, got, rec.failed, tc.want, !tc.ok)
+			_, failed := testutil.CatchFatal(t, func(tb testing.TB) { got = RetryAfter(tb, r, 2*time.Second) })
+			if failed == tc.ok || (tc.ok && got != tc.want) {
+				t.Errorf("RetryAfter(%q): %v, failed %v; want %v, failed %v", tc.values, got, failed, tc.want, !tc.ok)
 			}
 		})
 	}
@@ -80,18 +75,4 @@ func TestLogProblems(t *testing.T) {
 	if len(p) != 2 || !strings.Contains(p[0], secret) || strings.Contains(p[0], "not-logged") || !strings.Contains(p[1], "panic") {
 		t.Fatalf("LogProblems = %q, want the leaked password and the panic line", p)
 	}
-}
-
-// recorder is a testing.TB that records a failure instead of failing the
-// test, so a check can be tested on values it must refuse.
-type recorder struct {
-	testing.TB
-	failed bool
-}
-
-func (r *recorder) Helper() {}
-
-func (r *recorder) Fatalf(string, ...any) {
-	r.failed = true
-	runtime.Goexit() // as t.Fatal ends the test's goroutine
 }

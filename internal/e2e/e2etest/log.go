@@ -2,8 +2,11 @@ package e2etest
 
 import (
 	"bytes"
+	"fmt"
+	"os"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/TykTechnologies/tyk/log"
 )
@@ -73,4 +76,18 @@ func LogProblems(secrets []string) []string {
 		problems = append(problems, "the gateway log of this run reports panics:\n"+strings.Join(lines, "\n"))
 	}
 	return problems
+}
+
+// RunLogChecked is the body of a TestMain: it captures the gateway log
+// (CaptureGatewayLog), runs the tests and returns their exit code, turned
+// into 1 when LogProblems finds one of secrets or a panic in the log; each
+// problem is printed.
+func RunLogChecked(m *testing.M, secrets []string) int {
+	CaptureGatewayLog()
+	code := m.Run()
+	for _, problem := range LogProblems(secrets) {
+		fmt.Fprintln(os.Stderr, "FAIL: "+problem)
+		code = 1
+	}
+	return code
 }

@@ -6,19 +6,37 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
-// writeFile writes text to name in dir and returns its path.
-func writeFile(t *testing.T, dir, name, text string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
+// runCase is one run of the command: its arguments and stdin, and the exit
+// code and stdout lines it must give (and stdout text it must not).
+type runCase struct {
+	name     string
+	args     []string
+	stdin    string
+	wantCode int
+	wantOut  []string
+	lacksOut []string
+}
+
+func (tc runCase) check(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run(tc.args, strings.NewReader(tc.stdin), &out, &errOut)
+	if code != tc.wantCode {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.wantCode, out.String(), errOut.String())
 	}
-	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
+	for _, w := range tc.wantOut {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("stdout lacks %q:\n%s", w, out.String())
+		}
 	}
-	return p
+	for _, w := range tc.lacksOut {
+		if strings.Contains(out.String(), w) {
+			t.Errorf("stdout has %q:\n%s", w, out.String())
+		}
+	}
 }
 
 func TestRun(t *testing.T) {
@@ -31,15 +49,9 @@ func TestRun(t *testing.T) {
 	// A gateway source's go.mod with the modules of the gateway.txt sample,
 	// and one whose x/crypto is older than the plugin's.
 	gwMod := "module github.com/TykTechnologies/tyk\n\ngo 1.23.4\n\nrequire (\n\tgithub.com/go-asn1-ber/asn1-ber v1.5.7\n\tgithub.com/google/uuid v1.6.0\n\tgolang.org/x/crypto v0.31.0\n)\n"
-	gomod := writeFile(t, dir, "gw/go.mod", gwMod)
-	oldCrypto := writeFile(t, dir, "old/go.mod", strings.Replace(gwMod, "x/crypto v0.31.0", "x/crypto v0.30.0", 1))
-	tests := []struct {
-		name     string
-		args     []string
-		stdin    string
-		wantCode int
-		wantOut  []string
-	}{
+	gomod := testutil.WriteFile(t, dir, "gw/go.mod", gwMod)
+	oldCrypto := testutil.WriteFile(t, dir, "old/go.mod", strings.Replace(gwMod, "x/crypto v0.31.0", "x/crypto v0.30.0", 1))
+	tests := []runCase{
 		{
 			name:     "loadable",
 			args:     []string{"-plugin", td + "plugin.txt", "-gateway", td + "gateway.txt", "-v"},
@@ -114,18 +126,7 @@ func TestRun(t *testing.T) {
 		{name: "bad flag", args: []string{"-nope"}, wantCode: 2},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			code := run(tc.args, strings.NewReader(tc.stdin), &out, &errOut)
-			if code != tc.wantCode {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.wantCode, out.String(), errOut.String())
-			}
-			for _, w := range tc.wantOut {
-				if !strings.Contains(out.String(), w) {
-					t.Errorf("stdout lacks %q:\n%s", w, out.String())
-				}
-			}
-		})
+		t.Run(tc.name, tc.check)
 	}
 }
 
@@ -134,23 +135,16 @@ func TestRunRequirements(t *testing.T) {
 	dir := t.TempDir()
 	const module = "example.com/plugin"
 	goMod := func(goLine string) string {
-		return writeFile(t, dir, "go"+goLine+"/go.mod", "module "+module+"\n\ngo "+goLine+"\n\nrequire (\n\tgithub.com/go-ldap/ldap/v3 v3.4.10\n\tgolang.org/x/crypto v0.31.0 // indirect\n)\n")
+		return testutil.WriteFile(t, dir, "go"+goLine+"/go.mod", "module "+module+"\n\ngo "+goLine+"\n\nrequire (\n\tgithub.com/go-ldap/ldap/v3 v3.4.10\n\tgolang.org/x/crypto v0.31.0 // indirect\n)\n")
 	}
 	fits := goMod("1.23")
 	tooNew := goMod("1.24")
-	list := writeFile(t, dir, "list.txt", module+"\ngithub.com/go-ldap/ldap/v3 v3.4.10\ngolang.org/x/crypto v0.31.0\ngolang.org/x/sys v0.28.0\n")
-	raised := writeFile(t, dir, "raised.txt", module+"\ngithub.com/go-ldap/ldap/v3 v3.4.13\ngolang.org/x/crypto v0.48.0\ngolang.org/x/sys v0.41.0\n")
-	otherModule := writeFile(t, dir, "other.txt", "example.com/other\ngolang.org/x/sys v0.28.0\n")
-	oldGateway := writeFile(t, dir, "gw-old/go.mod", "module github.com/TykTechnologies/tyk\n\ngo 1.22.6\n\nrequire golang.org/x/sys v0.28.0\n")
+	list := testutil.WriteFile(t, dir, "list.txt", module+"\ngithub.com/go-ldap/ldap/v3 v3.4.10\ngolang.org/x/crypto v0.31.0\ngolang.org/x/sys v0.28.0\n")
+	raised := testutil.WriteFile(t, dir, "raised.txt", module+"\ngithub.com/go-ldap/ldap/v3 v3.4.13\ngolang.org/x/crypto v0.48.0\ngolang.org/x/sys v0.41.0\n")
+	otherModule := testutil.WriteFile(t, dir, "other.txt", "example.com/other\ngolang.org/x/sys v0.28.0\n")
+	oldGateway := testutil.WriteFile(t, dir, "gw-old/go.mod", "module github.com/TykTechnologies/tyk\n\ngo 1.22.6\n\nrequire golang.org/x/sys v0.28.0\n")
 
-	tests := []struct {
-		name     string
-		args     []string
-		stdin    string
-		wantCode int
-		wantOut  []string
-		lacksOut []string
-	}{
+	tests := []runCase{
 		{
 			name:     "fits every release given",
 			args:     []string{"-requirements", fits, "-modules", list, "-v", gateways + "v5.3.13.txt", gateways + "v5.8.0.txt", gateways + "v5.14.0.txt"},
@@ -214,22 +208,6 @@ func TestRunRequirements(t *testing.T) {
 		{name: "missing go.mod", args: []string{"-requirements", filepath.Join(dir, "nope/go.mod"), gateways + "v5.8.0.txt"}, wantCode: 2},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			code := run(tc.args, strings.NewReader(tc.stdin), &out, &errOut)
-			if code != tc.wantCode {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.wantCode, out.String(), errOut.String())
-			}
-			for _, w := range tc.wantOut {
-				if !strings.Contains(out.String(), w) {
-					t.Errorf("stdout lacks %q:\n%s", w, out.String())
-				}
-			}
-			for _, w := range tc.lacksOut {
-				if strings.Contains(out.String(), w) {
-					t.Errorf("stdout has %q:\n%s", w, out.String())
-				}
-			}
-		})
+		t.Run(tc.name, tc.check)
 	}
 }

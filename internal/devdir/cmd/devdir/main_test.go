@@ -7,31 +7,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
-
-// syncBuffer is written by run's goroutine and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func noEnv(string) string { return "" }
 
@@ -44,25 +26,11 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	apiDir := filepath.Join(tmp, "apis")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
-	code := make(chan int, 1)
 	args := []string{"-info", info, "-gateway-apis", apiDir, "-upstream", "http://127.0.0.1:9/"}
-	go func() { code <- run(ctx, args, noEnv, &stdout, &stderr) }()
-
-	var env map[string]string
-	deadline := time.Now().Add(30 * time.Second)
-	for env == nil {
-		if _, err := os.Stat(info); err == nil {
-			env = sourceEnv(t, info)
-		} else if time.Now().After(deadline) {
-			t.Fatalf("no info file; stderr: %s", stderr.String())
-		}
-		select {
-		case c := <-code:
-			t.Fatalf("run exited early with %d: %s", c, stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	r := testutil.StartRun(func(stdout, stderr io.Writer) int { return run(ctx, args, noEnv, stdout, stderr) })
+	r.WaitForFile(t, info, 30*time.Second)
+	// Sourced with sh, the way the demo script does.
+	env := testutil.ShellEnv(t, info, "LDAP")
 	for _, k := range []string{"LDAP_UI_URL", "LDAP_UI_LOGIN_DN", "LDAP_ROOT_PASSWORD", "LDAPS_URL", "LDAP_CA_FILE", "LDAP_USER_ALICE_PASSWORD"} {
 		if env[k] == "" {
 			t.Errorf("the info file has no %s", k)
@@ -81,8 +49,8 @@ func TestRunServesUntilCancelled(t *testing.T) {
 		t.Fatalf("GET %s: %s %.300q", env["LDAP_UI_URL"], resp.Status, page)
 	}
 	for _, s := range []string{env["LDAP_UI_URL"], env["LDAP_ROOT_PASSWORD"], "alice / alice-pass-1"} {
-		if !strings.Contains(stdout.String(), s) {
-			t.Errorf("stdout lacks %q:\n%s", s, stdout.String())
+		if !strings.Contains(r.Stdout.String(), s) {
+			t.Errorf("stdout lacks %q:\n%s", s, r.Stdout.String())
 		}
 	}
 	files, _ := filepath.Glob(filepath.Join(apiDir, "*.json"))
@@ -101,13 +69,8 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	}
 
 	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit code %d: %s", c, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("run did not stop after cancel")
+	if c := r.Exit(t, 30*time.Second); c != 0 {
+		t.Fatalf("exit code %d: %s", c, r.Stderr.String())
 	}
 	for _, p := range []string{info, env["LDAP_DIR"], filepath.Dir(env["LDAP_UI_LOG_FILE"])} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
@@ -158,24 +121,8 @@ func TestParseFlags(t *testing.T) {
 }
 
 func TestRunRejectsBadArgs(t *testing.T) {
-	var out, errb syncBuffer
+	var out, errb bytes.Buffer
 	if c := run(context.Background(), []string{"-port", "x"}, noEnv, &out, &errb); c != 2 {
 		t.Fatalf("run = %d, want 2 (stderr %q)", c, errb.String())
 	}
-}
-
-// sourceEnv sources the info file with sh, the way the demo script does.
-func sourceEnv(t *testing.T, path string) map[string]string {
-	t.Helper()
-	out, err := exec.Command("sh", "-c", `set -a; . "$1"; exec env -0`, "sh", path).Output()
-	if err != nil {
-		t.Fatalf("sh could not source the info file: %v", err)
-	}
-	env := map[string]string{}
-	for _, kv := range strings.Split(string(out), "\x00") {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "LDAP") {
-			env[k] = v
-		}
-	}
-	return env
 }

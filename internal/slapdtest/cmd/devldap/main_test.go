@@ -5,59 +5,28 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
-
-// syncBuffer is written by run's goroutine and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestRunServesUntilCancelled(t *testing.T) {
 	info := filepath.Join(t.TempDir(), "ldap.env")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
-	code := make(chan int, 1)
-	go func() { code <- run(ctx, []string{"-info", info}, &stdout, &stderr) }()
-
-	var env map[string]string
-	deadline := time.Now().Add(15 * time.Second)
-	for env == nil {
-		if _, err := os.Stat(info); err == nil {
-			env = parseEnv(t, info)
-		} else if time.Now().After(deadline) {
-			t.Fatalf("no info file; stderr: %s", stderr.String())
-		}
-		select {
-		case c := <-code:
-			t.Fatalf("run exited early with %d: %s", c, stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	if stdout.String() == "" || !strings.Contains(stdout.String(), "LDAP_URL=") {
-		t.Fatalf("stdout lacks the info lines: %q", stdout.String())
+	r := testutil.StartRun(func(stdout, stderr io.Writer) int { return run(ctx, []string{"-info", info}, stdout, stderr) })
+	r.WaitForFile(t, info, 15*time.Second)
+	// Sourced with sh, the way a script would.
+	env := testutil.ShellEnv(t, info, "LDAP")
+	if !strings.Contains(r.Stdout.String(), "LDAP_URL=") {
+		t.Fatalf("stdout lacks the info lines: %q", r.Stdout.String())
 	}
 	// The printed values work: the sample user o'brien binds over ldaps
 	// with the printed CA.
@@ -74,13 +43,8 @@ func TestRunServesUntilCancelled(t *testing.T) {
 		t.Fatalf("bind with printed credentials: %v", err)
 	}
 	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit code %d: %s", c, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("run did not stop after cancel")
+	if c := r.Exit(t, 15*time.Second); c != 0 {
+		t.Fatalf("exit code %d: %s", c, r.Stderr.String())
 	}
 	for _, p := range []string{info, env["LDAP_DIR"]} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
@@ -90,29 +54,12 @@ func TestRunServesUntilCancelled(t *testing.T) {
 }
 
 func TestRunRejectsBadArgs(t *testing.T) {
-	var out, errb syncBuffer
+	var out, errb bytes.Buffer
 	for _, args := range [][]string{{"-nope"}, {"extra"}} {
 		if c := run(context.Background(), args, &out, &errb); c != 2 {
 			t.Errorf("run(%q) = %d, want 2", args, c)
 		}
 	}
-}
-
-// parseEnv sources the info file with sh, the way a script would, and
-// returns the LDAP* variables it set.
-func parseEnv(t *testing.T, path string) map[string]string {
-	t.Helper()
-	out, err := exec.Command("sh", "-c", `set -a; . "$1"; exec env -0`, "sh", path).Output()
-	if err != nil {
-		t.Fatalf("sh could not source the info file: %v", err)
-	}
-	env := map[string]string{}
-	for _, kv := range strings.Split(string(out), "\x00") {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "LDAP") {
-			env[k] = v
-		}
-	}
-	return env
 }
 
 func tlsConfig(t *testing.T, caFile string) *tls.Config {
@@ -129,8 +76,8 @@ func tlsConfig(t *testing.T, caFile string) *tls.Config {
 }
 
 func TestRunOutsideRepositoryNeedsData(t *testing.T) {
-	chdir(t, t.TempDir())
-	var out, errb syncBuffer
+	testutil.Chdir(t, t.TempDir())
+	var out, errb bytes.Buffer
 	if c := run(context.Background(), nil, &out, &errb); c != 1 || !strings.Contains(errb.String(), "-data DIR") {
 		t.Fatalf("run = %d, stderr %q; want 1 and a hint about -data", c, errb.String())
 	}

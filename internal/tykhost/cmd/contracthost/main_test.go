@@ -13,6 +13,7 @@ import (
 
 	"github.com/TykTechnologies/tyk/log"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost/plugintest"
 )
@@ -56,13 +57,7 @@ func TestReadAPIs(t *testing.T) {
 
 func TestReadPolicies(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, content string) string { return testutil.WriteFile(t, dir, name, content) }
 	tests := []struct {
 		name    string
 		files   []string
