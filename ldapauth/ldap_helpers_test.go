@@ -1,37 +1,16 @@
 package ldapauth
 
 import (
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
 
-// One slapd serves every test that does not stop, freeze or modify it;
-// tests that do start their own.
-var shared struct {
-	once sync.Once
-	srv  *slapdtest.Server
-	err  error
-}
+// One slapd serves every test that only reads the sample directory; tests
+// that kill, freeze or modify a server start their own.
+func sharedLDAP(t testing.TB) *slapdtest.Server { return slapdtest.Shared(t) }
 
-func sharedLDAP(t testing.TB) *slapdtest.Server {
-	t.Helper()
-	shared.once.Do(func() { shared.srv, shared.err = slapdtest.Start(slapdtest.Options{}) })
-	if shared.err != nil {
-		t.Fatalf("cannot start slapd: %v", shared.err)
-	}
-	return shared.srv
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if shared.srv != nil {
-		_ = shared.srv.Stop()
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { slapdtest.Main(m) }
 
 const peopleTemplate = "uid={username},ou=people,dc=example,dc=org"
 

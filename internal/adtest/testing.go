@@ -1,10 +1,9 @@
 package adtest
 
 import (
-	"fmt"
-	"os"
-	"sync"
 	"testing"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 // StartT starts a DC for one test and stops it in t.Cleanup. It fails the
@@ -33,11 +32,7 @@ func StartT(t testing.TB, opts ...Options) *DC {
 }
 
 // shared is the test binary's one DC (see Shared).
-var shared struct {
-	sync.Mutex
-	dc  *DC
-	err error
-}
+var shared testserver.Shared[*DC]
 
 // Shared returns the test binary's shared DC, starting it on first use.
 // It stays up for the rest of the binary: stop it from TestMain with
@@ -51,40 +46,14 @@ var shared struct {
 // once instead of waiting for the lock again.
 func Shared(t testing.TB) *DC {
 	t.Helper()
-	shared.Lock()
-	defer shared.Unlock()
-	if shared.dc == nil && shared.err == nil {
-		shared.dc, shared.err = Start(Options{Logf: t.Logf})
-	}
-	if shared.err != nil {
-		t.Fatalf("adtest: cannot start the shared AD DC: %v", shared.err)
-	}
-	return shared.dc
+	return shared.Get(t, "AD DC", func() (*DC, error) { return Start(Options{Logf: t.Logf}) })
 }
 
 // StopShared stops the shared DC if one runs (and forgets a failed start,
 // so a later Shared tries again).
-func StopShared() error {
-	shared.Lock()
-	defer shared.Unlock()
-	dc := shared.dc
-	shared.dc, shared.err = nil, nil
-	if dc == nil {
-		return nil
-	}
-	return dc.Stop()
-}
+func StopShared() error { return shared.Stop() }
 
 // Main is a TestMain for packages that use Shared:
 //
 //	func TestMain(m *testing.M) { adtest.Main(m) }
-func Main(m *testing.M) {
-	code := m.Run()
-	if err := StopShared(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func Main(m *testing.M) { shared.Main(m) }

@@ -3,6 +3,7 @@ package slapdtest
 import (
 	"testing"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
@@ -33,3 +34,20 @@ func ClosedPortURL(t testing.TB) string {
 	t.Helper()
 	return "ldap://" + testutil.ClosedAddr(t)
 }
+
+// shared is the test binary's one sample-directory server (see Shared).
+var shared testserver.Shared[*Server]
+
+// Shared returns a sample-directory server shared by every test of the
+// binary that only reads it, started on first use; tests that kill,
+// freeze or modify a server start their own with StartT. Stop it from
+// TestMain with Main.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	return shared.Get(t, "slapd", func() (*Server, error) { return Start(Options{}) })
+}
+
+// Main is a TestMain for packages that use Shared:
+//
+//	func TestMain(m *testing.M) { slapdtest.Main(m) }
+func Main(m *testing.M) { shared.Main(m) }

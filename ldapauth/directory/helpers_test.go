@@ -3,7 +3,6 @@ package directory
 import (
 	"context"
 	"crypto/x509"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,28 +14,9 @@ import (
 
 // One slapd serves every test that only reads the sample directory; tests
 // that kill, freeze or modify a server start their own.
-var shared struct {
-	once sync.Once
-	srv  *slapdtest.Server
-	err  error
-}
+func sharedLDAP(t testing.TB) *slapdtest.Server { return slapdtest.Shared(t) }
 
-func sharedLDAP(t testing.TB) *slapdtest.Server {
-	t.Helper()
-	shared.once.Do(func() { shared.srv, shared.err = slapdtest.Start(slapdtest.Options{}) })
-	if shared.err != nil {
-		t.Fatalf("cannot start slapd: %v", shared.err)
-	}
-	return shared.srv
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if shared.srv != nil {
-		_ = shared.srv.Stop()
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { slapdtest.Main(m) }
 
 // The sample directory's layout, as the options below use it.
 const (
