@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -82,68 +81,35 @@ func apiSource(def any) ldapauth.APISource {
 }
 
 func classicSource(def *apidef.APIDefinition) ldapauth.APISource {
-	src := ldapauth.APISource{
-		Info:   ldapauth.APIInfo{ID: def.APIID, OrgID: def.OrgID, Name: def.Name, Versions: versionNames(def)},
-		Config: def.ConfigData,
-	}
-	// Tyk's Go plugin driver hands config_data over even when it is
-	// disabled; honour the switch here.
-	if def.ConfigDataDisabled {
-		src.DisabledBy = "config_data_disabled"
+	d := ldapauth.ClassicDefinition{ID: def.APIID, OrgID: def.OrgID, Name: def.Name,
+		ConfigData: def.ConfigData, ConfigDataDisabled: def.ConfigDataDisabled}
+	for name := range def.VersionData.Versions {
+		d.VersionNames = append(d.VersionNames, name)
 	}
 	if ac, ok := def.AuthConfigs["coprocess"]; ok {
-		src.Unsupported = ldapauth.UnsupportedTokenSources("auth_configs.coprocess", ldapauth.TokenSources{
-			Query: ac.UseParam, Cookie: ac.UseCookie, HeaderDisabled: ac.DisableHeader, Header: ac.AuthHeaderName})
+		d.Coprocess = &ldapauth.TokenSources{Query: ac.UseParam, Cookie: ac.UseCookie, HeaderDisabled: ac.DisableHeader, Header: ac.AuthHeaderName}
 	}
-	return src
-}
-
-// versionNames lists the API's versions for the session's access rights;
-// Tyk checks the requested version against them on versioned APIs.
-func versionNames(def *apidef.APIDefinition) []string {
-	names := make([]string, 0, len(def.VersionData.Versions)+1)
-	for name := range def.VersionData.Versions {
-		names = append(names, name)
-	}
-	if len(names) == 0 {
-		names = append(names, "Default")
-	}
-	slices.Sort(names)
-	return names
+	return d.Source()
 }
 
 func oasSource(def *oas.OAS) ldapauth.APISource {
 	ext := def.GetTykExtension()
 	if ext == nil {
-		return ldapauth.APISource{DisabledBy: "x-tyk-api-gateway"}
+		return ldapauth.NoTykExtension
 	}
-	src := ldapauth.APISource{Info: ldapauth.APIInfo{
-		ID: ext.Info.ID, OrgID: ext.Info.OrgID, Name: ext.Info.Name, Versions: []string{"Default"},
-	}}
+	d := ldapauth.OASDefinition{ID: ext.Info.ID, OrgID: ext.Info.OrgID, Name: ext.Info.Name}
 	if auth := ext.Server.Authentication; auth != nil && auth.Custom != nil {
-		src.Unsupported = oasAuthSourceProblem(auth.Custom.AuthSources)
+		s := auth.Custom.AuthSources
+		d.TokenSources = &ldapauth.TokenSources{Query: s.Query != nil && s.Query.Enabled, Cookie: s.Cookie != nil && s.Cookie.Enabled}
+		if s.Header != nil {
+			d.TokenSources.Header, d.TokenSources.HeaderDisabled = s.Header.Name, !s.Header.Enabled
+		}
 	}
-	var data *oas.PluginConfigData
-	if mw := ext.Middleware; mw != nil && mw.Global != nil && mw.Global.PluginConfig != nil {
-		data = mw.Global.PluginConfig.Data
+	if mw := ext.Middleware; mw != nil && mw.Global != nil && mw.Global.PluginConfig != nil && mw.Global.PluginConfig.Data != nil {
+		data := mw.Global.PluginConfig.Data
+		d.HasData, d.Enabled, d.Value = true, data.Enabled, data.Value
 	}
-	switch {
-	case data == nil:
-		src.DisabledBy = "middleware.global.pluginConfig.data"
-	case !data.Enabled:
-		src.DisabledBy = "middleware.global.pluginConfig.data.enabled"
-	default:
-		src.Config = data.Value
-	}
-	return src
-}
-
-func oasAuthSourceProblem(s oas.AuthSources) *ldapauth.ConfigError {
-	t := ldapauth.TokenSources{Query: s.Query != nil && s.Query.Enabled, Cookie: s.Cookie != nil && s.Cookie.Enabled}
-	if s.Header != nil {
-		t.Header, t.HeaderDisabled = s.Header.Name, !s.Header.Enabled
-	}
-	return ldapauth.UnsupportedTokenSources("server.authentication.custom", t)
+	return d.Source()
 }
 
 // setSession gives Tyk the session of the authenticated user. Tyk then

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
 )
@@ -139,21 +138,15 @@ func readClassic(text []byte) (*Source, error) {
 	if err := json.Unmarshal(text, &def); err != nil {
 		return nil, fmt.Errorf("the gateway cannot load this classic API definition: %v", err)
 	}
-	src := &Source{
-		Kind:       KindClassic,
-		API:        ldapauth.APIInfo{ID: def.APIID, OrgID: def.OrgID, Name: def.Name, Versions: classicVersions(def)},
-		ConfigPath: classicConfigPath,
-		Config:     def.ConfigData,
-	}
-	// The binding honours config_data_disabled itself: Tyk's Go plugin
-	// driver hands config_data over either way.
-	if def.ConfigDataDisabled {
-		src.DisabledBy = "config_data_disabled"
+	d := ldapauth.ClassicDefinition{ID: def.APIID, OrgID: def.OrgID, Name: def.Name,
+		ConfigData: def.ConfigData, ConfigDataDisabled: def.ConfigDataDisabled}
+	for name := range def.VersionData.Versions {
+		d.VersionNames = append(d.VersionNames, name)
 	}
 	if ac, ok := def.AuthConfigs["coprocess"]; ok {
-		src.Unsupported = ldapauth.UnsupportedTokenSources("auth_configs.coprocess", ldapauth.TokenSources{
-			Query: ac.UseParam, Cookie: ac.UseCookie, HeaderDisabled: ac.DisableHeader, Header: ac.AuthHeaderName})
+		d.Coprocess = &ldapauth.TokenSources{Query: ac.UseParam, Cookie: ac.UseCookie, HeaderDisabled: ac.DisableHeader, Header: ac.AuthHeaderName}
 	}
+	src := fromAPISource(KindClassic, classicConfigPath, d.Source())
 	if def.UseKeyless {
 		src.Warnings = append(src.Warnings, "use_keyless is true: the gateway lets every request in without calling the plugin; set it to false")
 	}
@@ -177,16 +170,9 @@ const pluginSymbol = "LDAPAuth"
 
 // classicVersions mirrors the binding: the API's version names sorted, or
 // "Default" when it declares none.
-func classicVersions(def classicDefinition) []string {
-	names := make([]string, 0, len(def.VersionData.Versions))
-	for name := range def.VersionData.Versions {
-		names = append(names, name)
-	}
-	if len(names) == 0 {
-		return []string{"Default"}
-	}
-	slices.Sort(names)
-	return names
+// fromAPISource describes what the gateway binding would read.
+func fromAPISource(kind Kind, path string, a ldapauth.APISource) *Source {
+	return &Source{Kind: kind, API: a.Info, ConfigPath: path, Config: a.Config, DisabledBy: a.DisabledBy, Unsupported: a.Unsupported}
 }
 
 // oasDefinition holds the parts of a Tyk OAS definition's x-tyk-api-gateway
@@ -238,37 +224,24 @@ func readOAS(text []byte) (*Source, error) {
 	if err := json.Unmarshal(text, &def); err != nil {
 		return nil, fmt.Errorf("the gateway cannot load this Tyk OAS API definition: %v", err)
 	}
-	src := &Source{Kind: KindOAS, ConfigPath: oasConfigPath}
 	ext := def.Ext
 	if ext == nil {
-		src.DisabledBy = "x-tyk-api-gateway"
-		return src, nil
+		return fromAPISource(KindOAS, oasConfigPath, ldapauth.NoTykExtension), nil
 	}
-	src.API = ldapauth.APIInfo{ID: ext.Info.ID, OrgID: ext.Info.OrgID, Name: ext.Info.Name, Versions: []string{"Default"}}
-	src.Warnings = oasWiring(&def)
+	d := ldapauth.OASDefinition{ID: ext.Info.ID, OrgID: ext.Info.OrgID, Name: ext.Info.Name}
 	if auth := ext.Server.Authentication; auth != nil && auth.Custom != nil {
 		c := auth.Custom
-		t := ldapauth.TokenSources{Query: c.Query != nil && c.Query.Enabled, Cookie: c.Cookie != nil && c.Cookie.Enabled}
+		d.TokenSources = &ldapauth.TokenSources{Query: c.Query != nil && c.Query.Enabled, Cookie: c.Cookie != nil && c.Cookie.Enabled}
 		if c.Header != nil {
-			t.Header, t.HeaderDisabled = c.Header.Name, !c.Header.Enabled
+			d.TokenSources.Header, d.TokenSources.HeaderDisabled = c.Header.Name, !c.Header.Enabled
 		}
-		src.Unsupported = ldapauth.UnsupportedTokenSources("server.authentication.custom", t)
 	}
-	var data *struct {
-		Enabled bool           `json:"enabled"`
-		Value   map[string]any `json:"value"`
+	if mw := ext.Middleware; mw != nil && mw.Global != nil && mw.Global.PluginConfig != nil && mw.Global.PluginConfig.Data != nil {
+		data := mw.Global.PluginConfig.Data
+		d.HasData, d.Enabled, d.Value = true, data.Enabled, data.Value
 	}
-	if mw := ext.Middleware; mw != nil && mw.Global != nil && mw.Global.PluginConfig != nil {
-		data = mw.Global.PluginConfig.Data
-	}
-	switch {
-	case data == nil:
-		src.DisabledBy = "middleware.global.pluginConfig.data"
-	case !data.Enabled:
-		src.DisabledBy = "middleware.global.pluginConfig.data.enabled"
-	default:
-		src.Config = data.Value
-	}
+	src := fromAPISource(KindOAS, oasConfigPath, d.Source())
+	src.Warnings = oasWiring(&def)
 	return src, nil
 }
 
