@@ -1,19 +1,15 @@
 package ldapauth
 
 import (
-	"bufio"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/state"
 )
 
@@ -178,37 +174,11 @@ func TestReloadsLeakNothing(t *testing.T) {
 	if n := len(reg.apis); n != 0 {
 		t.Fatalf("registry still tracks %d APIs", n)
 	}
-	if open := openConnections(t, srv.Addr()); open != 0 {
+	if open := testutil.OpenConnections(t, srv.Addr()); open != 0 {
 		t.Fatalf("%d connections to slapd still open", open)
 	}
 }
 
-// openConnections counts this machine's established TCP connections to addr
-// (127.0.0.1:port) from /proc/net/tcp: the client ends only.
-func openConnections(t *testing.T, addr string) int {
-	t.Helper()
-	_, portText, err := net.SplitHostPort(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, _ := strconv.Atoi(portText)
-	want := fmt.Sprintf("0100007F:%04X", port)
-	f, err := os.Open("/proc/net/tcp")
-	if err != nil {
-		t.Fatalf("cannot count connections: %v", err)
-	}
-	defer f.Close()
-	n := 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		// sl local_address rem_address st ...; st 01 = ESTABLISHED
-		if len(fields) > 3 && fields[2] == want && fields[3] == "01" {
-			n++
-		}
-	}
-	return n
-}
 
 // waitGoroutines waits until at most want goroutines run: goroutines of
 // closed connections end shortly after Close returns.

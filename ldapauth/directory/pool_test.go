@@ -1,19 +1,15 @@
 package directory
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 // When every connection stays in use for as long as a request may wait,
@@ -71,32 +67,6 @@ func blockFirstBind(d *Directory, entered, release chan struct{}) {
 	})
 }
 
-// openConnections counts this machine's established TCP connections to
-// addr (client side), from /proc/net/tcp.
-func openConnections(t testing.TB, addr string) int {
-	t.Helper()
-	host, portText, err := net.SplitHostPort(addr)
-	if err != nil || host != "127.0.0.1" {
-		t.Fatalf("openConnections needs a 127.0.0.1 address, got %q", addr)
-	}
-	port, _ := strconv.Atoi(portText)
-	want := fmt.Sprintf("0100007F:%04X", port)
-	f, err := os.Open("/proc/net/tcp")
-	if err != nil {
-		t.Fatalf("cannot count connections: %v", err)
-	}
-	defer f.Close()
-	n := 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// sl local_address rem_address st ...; st 01 = ESTABLISHED
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 3 && fields[2] == want && fields[3] == "01" {
-			n++
-		}
-	}
-	return n
-}
 
 // Connections left idle longer than PoolIdleTimeout are closed by the pool
 // itself, without any request (Active Directory would cut them at 15
@@ -112,13 +82,13 @@ func TestIdleConnectionsAreReaped(t *testing.T) {
 		go func() { defer wg.Done(); _, _ = authenticate(d, "alice", "alice-pass-1") }()
 	}
 	wg.Wait()
-	if n := openConnections(t, srv.Addr()); n == 0 {
+	if n := testutil.OpenConnections(t, srv.Addr()); n == 0 {
 		t.Fatal("no pooled connection kept after use")
 	}
 	deadline := time.Now().Add(3 * time.Second)
-	for openConnections(t, srv.Addr()) != 0 {
+	for testutil.OpenConnections(t, srv.Addr()) != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d idle connections still open 3s after use with PoolIdleTimeout 300ms", openConnections(t, srv.Addr()))
+			t.Fatalf("%d idle connections still open 3s after use with PoolIdleTimeout 300ms", testutil.OpenConnections(t, srv.Addr()))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -184,7 +154,7 @@ func TestCloseReleasesConnections(t *testing.T) {
 	go func() { _, err := authenticate(d, "alice", "alice-pass-1"); held <- err }()
 	<-entered
 	mustAuthenticate(t, d, "bob", "bob-pass-1") // leaves an idle connection
-	if n := openConnections(t, srv.Addr()); n != 2 {
+	if n := testutil.OpenConnections(t, srv.Addr()); n != 2 {
 		t.Fatalf("%d connections before Close, want 2 (one busy, one idle)", n)
 	}
 	d.Close()
@@ -201,7 +171,7 @@ func waitConnections(t testing.TB, addr string, want int) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		n := openConnections(t, addr)
+		n := testutil.OpenConnections(t, addr)
 		if n == want {
 			return
 		}
