@@ -179,7 +179,6 @@ func TestReloadsLeakNothing(t *testing.T) {
 	}
 }
 
-
 // waitGoroutines waits until at most want goroutines run: goroutines of
 // closed connections end shortly after Close returns.
 func waitGoroutines(t *testing.T, want int) {

@@ -67,7 +67,6 @@ func blockFirstBind(d *Directory, entered, release chan struct{}) {
 	})
 }
 
-
 // Connections left idle longer than PoolIdleTimeout are closed by the pool
 // itself, without any request (Active Directory would cut them at 15
 // minutes and the next request would find them dead).
