@@ -32,10 +32,19 @@ type dialer struct {
 func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
 	trace := traceFrom(ctx)
 	start := time.Now()
-	deadline := start.Add(d.dialTimeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
+	deadline := start.Add(allowance(ctx, d.dialTimeout))
+	conn, err := d.setUp(ctx, trace, start, deadline)
+	if KindOf(err) == KindUnavailable && timedOutShort(ctx) {
+		// Connecting got only what queueing left of the request's time
+		// and used it up: no verdict on the server.
+		return nil, outOfTime(d.srv.URL, err)
 	}
+	return conn, err
+}
+
+// setUp connects, secures and authenticates one connection, every step
+// before deadline.
+func (d *dialer) setUp(ctx context.Context, trace *Trace, start, deadline time.Time) (*ldap.Conn, error) {
 	nd := net.Dialer{Deadline: deadline}
 	raw, err := nd.DialContext(ctx, "tcp", d.srv.Addr)
 	trace.step(Step{Name: StepConnect, Server: d.srv.URL, Detail: d.srv.Addr, Err: err, Took: time.Since(start)})
