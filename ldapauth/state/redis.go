@@ -21,6 +21,12 @@ import (
 // wraps context.Canceled or context.DeadlineExceeded.
 var ErrUnavailable = errors.New("state: redis unavailable")
 
+// ErrBusy is wrapped by the error of a call that never reached Redis
+// because every connection of this node's Redis client stayed in use for
+// as long as the call could wait: this node is saturated, which says
+// nothing about Redis. It never wraps ErrUnavailable.
+var ErrBusy = errors.New("state: every Redis connection of this node is in use")
+
 // ErrAlreadySettled is returned by the Err variants of a Reservation's
 // methods when one of them already ran.
 var ErrAlreadySettled = errors.New("state: reservation already settled")
@@ -281,8 +287,13 @@ type scriptResult struct {
 // goroutine so that the bound holds even for a client that ignores
 // context deadlines (go-redis without ContextTimeoutEnabled waits for its
 // own read timeout, 3 s by default, on a frozen server).
+//
+// The caller's cancellation and deadline do not apply (its values do): the
+// answer decides a bound, and a client that hangs up, or a request whose
+// deadline is spent, must neither skip the bound nor look like a Redis
+// outage. Only the timeout ends the call.
 func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, keys []string, args ...any) ([]int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.timeout)
 	defer cancel()
 	done := make(chan scriptResult, 1)
 	go func() {
@@ -300,6 +311,9 @@ func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, key
 	}()
 	select {
 	case r := <-done:
+		if isPoolTimeout(r.err) {
+			return nil, fmt.Errorf("%w: %s: %w", ErrBusy, op, r.err)
+		}
 		if r.err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, op, r.err)
 		}
@@ -307,6 +321,19 @@ func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, key
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, op, ctx.Err())
 	}
+}
+
+// isPoolTimeout reports go-redis's "no free connection in time" error.
+// go-redis keeps it in an internal package, so it is matched by its text;
+// TestPoolExhaustionIsNotAnOutage fails if that text ever changes.
+func isPoolTimeout(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		switch err.Error() {
+		case "redis: connection pool timeout", "redis: connection pool exhausted":
+			return true
+		}
+	}
+	return false
 }
 
 // millis rounds d up to whole milliseconds, at least 1 (PX and PEXPIRE
