@@ -60,6 +60,10 @@ type RedisAttempts struct {
 	timeout  time.Duration
 	claimTTL time.Duration
 	onError  func(op string, err error)
+
+	// releaseAfter > 0 defers releases (see WithDeferredRelease).
+	releaseAfter time.Duration
+	releases     releaseQueue
 	idPrefix string
 	seq      atomic.Uint64
 }
@@ -216,14 +220,23 @@ func (r *redisReservation) Failed(ctx context.Context) bool {
 }
 
 // Succeeded forgets the key's failures (a lock in place stays) and frees
-// the attempt. Errors go to the error handler.
+// the attempt. Errors go to the error handler. With WithDeferredRelease it
+// returns at once and the release travels with the next Redis call.
 func (r *redisReservation) Succeeded(ctx context.Context) {
+	if r.a.releaseAfter > 0 {
+		r.deferRelease("succeeded", succeededScript)
+		return
+	}
 	r.a.report("succeeded", r.SucceededErr(ctx))
 }
 
 // Cancel frees the attempt without counting it. Errors go to the error
-// handler.
+// handler. With WithDeferredRelease it returns at once, like Succeeded.
 func (r *redisReservation) Cancel(ctx context.Context) {
+	if r.a.releaseAfter > 0 {
+		r.deferRelease("cancel", cancelScript)
+		return
+	}
 	r.a.report("cancel", r.CancelErr(ctx))
 }
 
@@ -283,10 +296,12 @@ type scriptResult struct {
 	err  error
 }
 
-// run executes a script bounded by the timeout. The call runs on its own
-// goroutine so that the bound holds even for a client that ignores
-// context deadlines (go-redis without ContextTimeoutEnabled waits for its
-// own read timeout, 3 s by default, on a frozen server).
+// run executes a script bounded by the timeout, together with the
+// releases waiting to be sent (see WithDeferredRelease): one round trip.
+// The call runs on its own goroutine so that the bound holds even for a
+// client that ignores context deadlines (go-redis without
+// ContextTimeoutEnabled waits for its own read timeout, 3 s by default, on
+// a frozen server).
 //
 // The caller's cancellation and deadline do not apply (its values do): the
 // answer decides a bound, and a client that hangs up, or a request whose
@@ -295,6 +310,8 @@ type scriptResult struct {
 func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, keys []string, args ...any) ([]int64, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.timeout)
 	defer cancel()
+	call := &scriptCall{op: op, script: s, keys: keys, args: args}
+	pending := a.takeReleases()
 	done := make(chan scriptResult, 1)
 	go func() {
 		// A panic here would kill the whole gateway: turn it into an error.
@@ -303,24 +320,28 @@ func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, key
 				done <- scriptResult{err: fmt.Errorf("panic in Redis client: %v", p)}
 			}
 		}()
-		vals, err := s.Run(ctx, a.client, keys, args...).Int64Slice()
-		if err == nil && len(vals) != 2 {
-			err = fmt.Errorf("script returned %d values, want 2", len(vals))
-		}
+		a.send(ctx, pending, call)
+		vals, err := call.result()
 		done <- scriptResult{vals, err}
 	}()
 	select {
 	case r := <-done:
-		if isPoolTimeout(r.err) {
-			return nil, fmt.Errorf("%w: %s: %w", ErrBusy, op, r.err)
-		}
 		if r.err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, op, r.err)
+			return nil, a.wrap(op, r.err)
 		}
 		return r.vals, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, op, ctx.Err())
+		return nil, a.wrap(op, ctx.Err())
 	}
+}
+
+// wrap types a failed call: ErrBusy when it never got a connection,
+// ErrUnavailable otherwise.
+func (a *RedisAttempts) wrap(op string, err error) error {
+	if isPoolTimeout(err) {
+		return fmt.Errorf("%w: %s: %w", ErrBusy, op, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
 }
 
 // isPoolTimeout reports go-redis's "no free connection in time" error.
