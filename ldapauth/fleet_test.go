@@ -1,6 +1,7 @@
 package ldapauth
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -226,4 +227,22 @@ func TestAuditTrail(t *testing.T) {
 	if qlog.count(`event=`) != 0 {
 		t.Fatalf("audit_log false still audits:\n%s", qlog.all())
 	}
+}
+
+// A client that hangs up mid-request does not move a node to counting on
+// its own: the per-client lock lookup and the attempts of requests whose
+// context is already cancelled still go to Redis, so the other node sees
+// the client's failures and refuses it.
+func TestFleetCountsClientsThatHangUp(t *testing.T) {
+	srv := sharedLDAP(t)
+	rds := redistest.StartT(t)
+	raw := fleetConfig(srv, rds.URL(), map[string]any{"max_failures": 100.0, "max_failures_per_client": 3.0, "client_failure_window": "1m"})
+	a, b := node(t, raw), node(t, merge(raw, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, user := range []string{"alice", "bob", "carol"} {
+		r := request(user, "hung-up-guess").WithContext(ctx)
+		expectOutcome(t, a.Check(r), OutcomeUnauthorized)
+	}
+	expectOutcome(t, check(b, "dave", "another-guess"), OutcomeThrottled)
 }
