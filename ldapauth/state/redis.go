@@ -64,8 +64,8 @@ type RedisAttempts struct {
 	// releaseAfter > 0 defers releases (see WithDeferredRelease).
 	releaseAfter time.Duration
 	releases     releaseQueue
-	idPrefix string
-	seq      atomic.Uint64
+	idPrefix     string
+	seq          atomic.Uint64
 }
 
 var _ Attempts = (*RedisAttempts)(nil)
