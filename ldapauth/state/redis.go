@@ -61,6 +61,10 @@ type RedisAttempts struct {
 	claimTTL time.Duration
 	onError  func(op string, err error)
 
+	// honoursDeadlines: the client ends a call at its context's deadline
+	// (ContextTimeoutEnabled), so run needs no goroutine of its own to
+	// bound it.
+	honoursDeadlines bool
 	// releaseAfter > 0 defers releases (see WithDeferredRelease).
 	releaseAfter time.Duration
 	releases     releaseQueue
@@ -132,6 +136,7 @@ func NewRedisAttempts(client redis.UniversalClient, prefix string, limits Limits
 	for _, o := range opts {
 		o(a)
 	}
+	a.honoursDeadlines = contextTimeoutEnabled(client)
 	if a.claimTTL < time.Millisecond {
 		return nil, fmt.Errorf("state: claim TTL %s, want at least 1ms", a.claimTTL)
 	}
@@ -312,6 +317,14 @@ func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, key
 	defer cancel()
 	call := &scriptCall{op: op, script: s, keys: keys, args: args}
 	pending := a.takeReleases()
+	if a.honoursDeadlines {
+		a.send(ctx, pending, call)
+		vals, err := call.result()
+		if err != nil {
+			return nil, a.wrap(op, err)
+		}
+		return vals, nil
+	}
 	done := make(chan scriptResult, 1)
 	go func() {
 		// A panic here would kill the whole gateway: turn it into an error.
@@ -333,6 +346,20 @@ func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, key
 	case <-ctx.Done():
 		return nil, a.wrap(op, ctx.Err())
 	}
+}
+
+// contextTimeoutEnabled reports whether client ends every call at its
+// context's deadline. go-redis does only with ContextTimeoutEnabled;
+// without it a call on a frozen server waits for the client's own read
+// timeout.
+func contextTimeoutEnabled(client redis.UniversalClient) bool {
+	switch c := client.(type) {
+	case *redis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return false
 }
 
 // wrap types a failed call: ErrBusy when it never got a connection,

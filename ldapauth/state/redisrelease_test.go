@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -100,4 +101,38 @@ func TestDeferredReleaseIsSentAlone(t *testing.T) {
 	waitClaims(0)
 	mustReserve(t, a, key).Cancel(ctx)
 	waitClaims(0)
+}
+
+// BenchmarkReserveAndRelease is one successful attempt's Redis work from
+// 8 callers at once: reserve, then release, with the release awaited
+// (Awaited) or travelling with the next call (Deferred), in the same run.
+func BenchmarkReserveAndRelease(b *testing.B) {
+	s := redistest.StartT(b)
+	c := newClient(b, s.Addr())
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		opts []RedisOption
+	}{
+		{"Awaited", nil},
+		{"Deferred", []RedisOption{WithDeferredRelease(5 * time.Millisecond)}},
+	} {
+		a := newAttempts(b, c, Limits{Max: 1000, Window: time.Minute}, 5*time.Second, tc.opts...)
+		b.Run(tc.name, func(b *testing.B) {
+			var next atomic.Int64
+			b.ReportAllocs()
+			b.SetParallelism(4)
+			b.RunParallel(func(pb *testing.PB) {
+				key := account(tc.name + strconv.FormatInt(next.Add(1), 10))
+				for pb.Next() {
+					r, err := a.Reserve(ctx, key)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					r.Succeeded(ctx)
+				}
+			})
+		})
+	}
 }
