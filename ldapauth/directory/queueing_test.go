@@ -20,7 +20,7 @@ func slowDirectory(t *testing.T, latency time.Duration, poolSize int) (*Director
 	o := directOptions(t, srv)
 	o.Servers = []Server{mustServer(t, "ldap://"+proxy.Addr())}
 	o.PoolSize = poolSize
-	o.DialTimeout, o.RequestTimeout = 150*time.Millisecond, 150*time.Millisecond
+	o.DialTimeout, o.RequestTimeout = 200*time.Millisecond, 200*time.Millisecond
 	logs := &lockedBuffer{}
 	o.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	return newDirectory(t, o), logs
@@ -38,7 +38,7 @@ func TestQueueingIsNotAnOutage(t *testing.T) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	stop := time.Now().Add(1500 * time.Millisecond)
-	for i := range 24 {
+	for i := range 32 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
