@@ -316,24 +316,29 @@ func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, key
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.timeout)
 	defer cancel()
 	call := &scriptCall{op: op, script: s, keys: keys, args: args}
-	pending := a.takeReleases()
-	if a.honoursDeadlines {
-		a.send(ctx, pending, call)
-		vals, err := call.result()
-		if err != nil {
-			return nil, a.wrap(op, err)
+	batch, wait := a.takeReleases(keys[0])
+	if wait != nil {
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			a.requeue(batch.calls)
+			a.releasesDone(batch)
+			return nil, a.wrap(op, ctx.Err())
 		}
-		return vals, nil
+	}
+	if a.honoursDeadlines {
+		return a.runHere(ctx, op, batch, call)
 	}
 	done := make(chan scriptResult, 1)
 	go func() {
+		defer a.releasesDone(batch)
 		// A panic here would kill the whole gateway: turn it into an error.
 		defer func() {
 			if p := recover(); p != nil {
 				done <- scriptResult{err: fmt.Errorf("panic in Redis client: %v", p)}
 			}
 		}()
-		a.send(ctx, pending, call)
+		a.send(ctx, batch.calls, call)
 		vals, err := call.result()
 		done <- scriptResult{vals, err}
 	}()
@@ -360,6 +365,23 @@ func contextTimeoutEnabled(client redis.UniversalClient) bool {
 		return c.Options().ContextTimeoutEnabled
 	}
 	return false
+}
+
+// runHere is run on the caller's goroutine, for a client that ends the
+// call at ctx's deadline itself.
+func (a *RedisAttempts) runHere(ctx context.Context, op string, batch releaseBatch, call *scriptCall) (vals []int64, err error) {
+	defer a.releasesDone(batch)
+	defer func() {
+		// A panic in the client must not reach the gateway as one.
+		if p := recover(); p != nil {
+			vals, err = nil, a.wrap(op, fmt.Errorf("panic in Redis client: %v", p))
+		}
+	}()
+	a.send(ctx, batch.calls, call)
+	if vals, err = call.result(); err != nil {
+		return nil, a.wrap(op, err)
+	}
+	return vals, nil
 }
 
 // wrap types a failed call: ErrBusy when it never got a connection,

@@ -56,11 +56,23 @@ func (c *scriptCall) result() ([]int64, error) {
 	return vals, err
 }
 
-// releaseQueue holds releases waiting to be sent.
+// releaseQueue holds releases waiting to be sent, and remembers those on
+// their way: a later call for the same account waits for them, so on one
+// node a call never overtakes a release queued before it (it would see a
+// slot still taken and failures not yet forgotten).
 type releaseQueue struct {
 	mu      sync.Mutex
 	pending []*scriptCall
 	timer   *time.Timer // armed while releases wait
+	// inFlight maps an account's lock key to the last batch carrying a
+	// release for it; the channel closes when Redis has answered.
+	inFlight map[string]chan struct{}
+}
+
+// releaseBatch is the releases one pipeline carries.
+type releaseBatch struct {
+	calls []*scriptCall
+	done  chan struct{}
 }
 
 // deferRelease queues the reservation's release.
@@ -84,31 +96,62 @@ func (r *redisReservation) deferRelease(op string, s *redis.Script) {
 	q.mu.Unlock()
 }
 
-// takeReleases empties the queue for the caller to send.
-func (a *RedisAttempts) takeReleases() []*scriptCall {
+// takeReleases empties the queue for the caller to send, and returns the
+// batch of another caller still carrying a release for account (the lock
+// key; "" for none), which the caller must wait for.
+func (a *RedisAttempts) takeReleases(account string) (mine releaseBatch, wait chan struct{}) {
 	q := &a.releases
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if account != "" {
+		wait = q.inFlight[account]
+	}
 	if q.timer != nil {
 		q.timer.Stop()
 		q.timer = nil
 	}
-	p := q.pending
+	if len(q.pending) == 0 {
+		return releaseBatch{}, wait
+	}
+	mine = releaseBatch{calls: q.pending, done: make(chan struct{})}
 	q.pending = nil
-	return p
+	if q.inFlight == nil {
+		q.inFlight = map[string]chan struct{}{}
+	}
+	for _, c := range mine.calls {
+		q.inFlight[c.keys[0]] = mine.done
+	}
+	return mine, wait
+}
+
+// releasesDone records that Redis answered a batch.
+func (a *RedisAttempts) releasesDone(b releaseBatch) {
+	if b.done == nil {
+		return
+	}
+	q := &a.releases
+	q.mu.Lock()
+	for _, c := range b.calls {
+		if q.inFlight[c.keys[0]] == b.done {
+			delete(q.inFlight, c.keys[0])
+		}
+	}
+	q.mu.Unlock()
+	close(b.done)
 }
 
 // flushReleases sends the queued releases on their own, bounded by the
 // timeout. It runs on a timer only while releases wait.
 func (a *RedisAttempts) flushReleases() {
 	defer func() { _ = recover() }() // a panic here must never reach the gateway
-	pending := a.takeReleases()
-	if len(pending) == 0 {
+	batch, _ := a.takeReleases("")
+	if len(batch.calls) == 0 {
 		return
 	}
+	defer a.releasesDone(batch)
 	ctx, cancel := context.WithTimeout(context.Background(), a.timeout)
 	defer cancel()
-	a.send(ctx, pending, nil)
+	a.send(ctx, batch.calls, nil)
 }
 
 // send runs the releases and main (nil from flushReleases) in one
