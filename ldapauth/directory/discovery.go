@@ -1,0 +1,202 @@
+package directory
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DiscoveryOptions finds the directory servers through DNS SRV records
+// (RFC 2782) instead of a fixed list, the way Windows clients find domain
+// controllers.
+type DiscoveryOptions struct {
+	// Domain is the DNS domain whose SRV records list the servers, e.g.
+	// "corp.example.org".
+	Domain string
+	// Site, when set, is the Active Directory site whose domain controllers
+	// are preferred; the domain's records are used when the site has none.
+	Site string
+	// DNSServer is host:port of the DNS server asked; empty asks the
+	// nameservers of /etc/resolv.conf.
+	DNSServer string
+	// Timeout bounds each DNS question; zero uses Options.DialTimeout.
+	Timeout time.Duration
+}
+
+// Bounds on how long a discovered server list is used before it is looked
+// up again, whatever the records' TTL says: a TTL of 0 must not turn into
+// a lookup per request, and a TTL of a day must not hide a retired DC that
+// long. Failures trigger a lookup sooner, but never more often than
+// minRefresh.
+const (
+	minRefresh = 2 * time.Second
+	maxRefresh = time.Hour
+)
+
+// ldapsPort is where LDAPS is served. SRV records publish LDAP's port
+// (389); Active Directory serves LDAPS on 636 on every DC and publishes no
+// record for it.
+const ldapsPort = 636
+
+// SRVNames returns the SRV names asked, in order; the first one with
+// records wins. The site's domain controllers come first, then the
+// domain's; the generic _ldap._tcp name last, so a non-AD directory
+// (OpenLDAP publishes _ldap._tcp.<domain>) works with the same setting.
+func (o DiscoveryOptions) SRVNames() []string {
+	domain := strings.TrimSuffix(o.Domain, ".")
+	var names []string
+	if o.Site != "" {
+		names = append(names, "_ldap._tcp."+o.Site+"._sites.dc._msdcs."+domain)
+	}
+	return append(names, "_ldap._tcp.dc._msdcs."+domain, "_ldap._tcp."+domain)
+}
+
+// Lookup is one SRV name asked and what DNS answered.
+type Lookup struct {
+	Name    string
+	Records []SRVRecord // as DNS returned them
+	Err     error
+}
+
+// Resolution is one discovery: what DNS answered and the servers it gave,
+// in the order requests try them.
+type Resolution struct {
+	Lookups []Lookup
+	Servers []Server
+	// TTL is how long the list may be used before it is looked up again.
+	TTL time.Duration
+}
+
+// Discover looks the servers of opts.Discovery up once. A Directory keeps
+// its own list fresh; this is for tools that show what DNS says.
+func Discover(ctx context.Context, opts Options) (*Resolution, error) {
+	opts.withDefaults()
+	if opts.Discovery == nil {
+		return nil, errors.New("directory: no discovery configured")
+	}
+	return resolve(ctx, newDNSClient(opts), *opts.Discovery, opts.StartTLS, rand.IntN)
+}
+
+func newDNSClient(opts Options) *dnsClient {
+	timeout := opts.Discovery.Timeout
+	if timeout <= 0 {
+		timeout = opts.DialTimeout
+	}
+	return &dnsClient{server: opts.Discovery.DNSServer, timeout: timeout}
+}
+
+// resolve asks for the SRV names in turn, orders the first records found
+// as RFC 2782 says, and looks up each target's address. randN(n) returns
+// a number in [0, n).
+func resolve(ctx context.Context, c *dnsClient, o DiscoveryOptions, startTLS bool, randN func(int) int) (*Resolution, error) {
+	res := &Resolution{}
+	var records []SRVRecord
+	var ttl time.Duration
+	var errs []error
+	for _, name := range o.SRVNames() {
+		recs, t, err := c.lookupSRV(ctx, name)
+		res.Lookups = append(res.Lookups, Lookup{Name: name, Records: recs, Err: err})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		if len(recs) > 0 {
+			records, ttl = recs, t
+			break
+		}
+	}
+	if len(records) == 0 {
+		if len(errs) > 0 {
+			return res, fmt.Errorf("DNS lookup failed: %w", errors.Join(errs...))
+		}
+		return res, fmt.Errorf("DNS has no SRV records for %s", strings.Join(o.SRVNames(), ", "))
+	}
+	// A single record with target "." says the service is decidedly not
+	// offered in this domain (RFC 2782).
+	if len(records) == 1 && records[0].Target == "" {
+		return res, fmt.Errorf("DNS says %s offers no LDAP service (SRV target \".\")", o.Domain)
+	}
+	seen := map[string]bool{}
+	addrTTL := map[string]time.Duration{}
+	for _, rec := range orderSRV(records, randN) {
+		if rec.Target == "" {
+			continue
+		}
+		port := int(rec.Port)
+		scheme := "ldap"
+		if !startTLS {
+			scheme, port = "ldaps", ldapsPort
+		}
+		target := strings.ToLower(rec.Target)
+		url := scheme + "://" + net.JoinHostPort(target, strconv.Itoa(port))
+		if seen[url] {
+			continue
+		}
+		seen[url] = true
+		// The address is looked up now, so no request waits for DNS; a
+		// target this DNS server cannot resolve is dialled by name.
+		host := target
+		if addrs, t, err := c.lookupAddrs(ctx, target); err == nil {
+			host = addrs[0].String()
+			addrTTL[target] = t
+		}
+		res.Servers = append(res.Servers, Server{URL: url, Scheme: scheme, Host: target,
+			Addr: net.JoinHostPort(host, strconv.Itoa(port))})
+	}
+	for _, t := range addrTTL {
+		ttl = min(ttl, t)
+	}
+	res.TTL = min(max(ttl, minRefresh), maxRefresh)
+	return res, nil
+}
+
+// orderSRV orders records as RFC 2782 says: by priority, lowest first, and
+// within one priority by a weighted random draw, so servers of equal
+// priority share the load in proportion to their weights.
+func orderSRV(records []SRVRecord, randN func(int) int) []SRVRecord {
+	sorted := slices.Clone(records)
+	slices.SortStableFunc(sorted, func(a, b SRVRecord) int { return cmp.Compare(a.Priority, b.Priority) })
+	out := make([]SRVRecord, 0, len(sorted))
+	for i := 0; i < len(sorted); {
+		j := i
+		for j < len(sorted) && sorted[j].Priority == sorted[i].Priority {
+			j++
+		}
+		// Zero-weight records first: they are picked only when the draw
+		// is 0, as the RFC's running-sum selection gives them.
+		group := slices.Clone(sorted[i:j])
+		slices.SortStableFunc(group, func(a, b SRVRecord) int {
+			return cmp.Compare(min(a.Weight, 1), min(b.Weight, 1))
+		})
+		for len(group) > 0 {
+			total := 0
+			for _, r := range group {
+				total += int(r.Weight)
+			}
+			pick := 0
+			if total > 0 {
+				draw, sum := randN(total+1), 0
+				for k, r := range group {
+					if sum += int(r.Weight); sum >= draw {
+						pick = k
+						break
+					}
+				}
+			}
+			out = append(out, group[pick])
+			group = slices.Delete(group, pick, pick+1)
+		}
+		i = j
+	}
+	return out
+}
