@@ -99,16 +99,14 @@ func resolve(ctx context.Context, c *dnsClient, o DiscoveryOptions, startTLS boo
 	res := &Resolution{}
 	var records []SRVRecord
 	var ttl time.Duration
-	var errs []error
 	for _, name := range o.SRVNames() {
 		recs, t, err := c.lookupSRV(ctx, name)
 		res.Lookups = append(res.Lookups, Lookup{Name: name, Records: recs, Err: err})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			if ctx.Err() != nil {
-				break
-			}
-			continue
+			// Only a name that does not exist falls through to the next
+			// one: after a timeout the preferred records may well exist,
+			// and the last good list is better than the fallback's.
+			return res, fmt.Errorf("DNS lookup of %s failed: %w", name, err)
 		}
 		if len(recs) > 0 {
 			records, ttl = recs, t
@@ -116,9 +114,6 @@ func resolve(ctx context.Context, c *dnsClient, o DiscoveryOptions, startTLS boo
 		}
 	}
 	if len(records) == 0 {
-		if len(errs) > 0 {
-			return res, fmt.Errorf("DNS lookup failed: %w", errors.Join(errs...))
-		}
 		return res, fmt.Errorf("DNS has no SRV records for %s", strings.Join(o.SRVNames(), ", "))
 	}
 	// A single record with target "." says the service is decidedly not
