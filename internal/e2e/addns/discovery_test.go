@@ -130,7 +130,7 @@ func TestDiscovery(t *testing.T) {
 		mark := e2etest.GatewayLog.Mark()
 		e2etest.CheckDenial(t, w.For(t).As("dns-ldaps", "alice", wrongPassword), http.StatusUnauthorized, e2etest.MsgInvalid, e2etest.Challenge(realm))
 		lines := e2etest.LogLines(e2etest.GatewayLog.Since(mark), "request denied", "api_id=dns-ldaps ")
-		if len(lines) != 1 || !strings.Contains(lines[0], "server="+ownLDAPS) {
+		if len(lines) != 1 || !strings.Contains(lines[0], `server="`+ownLDAPS+`"`) {
 			t.Fatalf("audit lines %q, want one naming server=%s", lines, ownLDAPS)
 		}
 		if err := w.dc.ResetLockoutState("alice"); err != nil {
@@ -195,7 +195,8 @@ func TestDiscovery(t *testing.T) {
 		relay.Drop(false)
 		w.until(t, "dns-starttls", "a's record used again after DNS came back", func() bool { return a.Accepted() > drained })
 		if lines := e2etest.LogLines(e2etest.GatewayLog.Since(mark), "api_id=dns-starttls ", "works again"); len(lines) != 1 {
-			t.Fatalf("%d lines saying DNS works again, want 1", len(lines))
+			t.Fatalf("%d lines saying DNS works again, want 1:\n%s\nthe log since DNS went down:\n%s", len(lines), strings.Join(lines, "\n"),
+				strings.Join(e2etest.LogLines(e2etest.GatewayLog.Since(mark), "api_id=dns-starttls ", "DNS"), "\n"))
 		}
 	})
 
