@@ -1,7 +1,10 @@
 package directory
 
 import (
+	"context"
+	"net"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,4 +132,66 @@ func TestAdoptDrains(t *testing.T) {
 	if first[0].user.closed || second[0].user.closed {
 		t.Fatal("a listed endpoint was closed")
 	}
+}
+
+// TestRefreshRecoversPanics: a panic while looking up is a failed lookup:
+// logged, retried with backoff, and the first requests stop waiting.
+func TestRefreshRecoversPanics(t *testing.T) {
+	s := &discovered{opts: DiscoveryOptions{Domain: "corp.example.org"}, log: logx.Discard(), ready: make(chan struct{})}
+	// No DNS client: the lookup dereferences nil.
+	var backoff time.Duration
+	next := s.refresh(context.Background(), &backoff)
+	if next != minRefresh || s.lastErr == nil || !strings.Contains(s.lastErr.Error(), "panic") {
+		t.Fatalf("next %v, last error %v; want a retry in %v after a recorded panic", next, s.lastErr, minRefresh)
+	}
+	select {
+	case <-s.ready:
+	default:
+		t.Fatal("requests still wait for the first lookup")
+	}
+}
+
+// TestDiscoveryWithoutDNS: when the DNS server does not answer, requests
+// fail as unavailable (never hang), and Close ends the refresher.
+func TestDiscoveryWithoutDNS(t *testing.T) {
+	opts := Options{
+		Discovery:         &DiscoveryOptions{Domain: "corp.example.org", DNSServer: closedUDPAddr(t)},
+		UsernameAttribute: "uid", BindTemplate: mustBindTemplate(t, "uid={username},ou=people,dc=example,dc=org"),
+		DialTimeout: 200 * time.Millisecond, RequestTimeout: 200 * time.Millisecond,
+	}
+	d, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.Authenticate(context.Background(), "alice", "secret", nil)
+	if KindOf(err) != KindUnavailable || !strings.Contains(err.Error(), "DNS") {
+		t.Fatalf("error %v, want unavailable naming DNS", err)
+	}
+	if d.Discovered() != nil {
+		t.Fatal("a resolution without an answer")
+	}
+	closed := make(chan struct{})
+	go func() { d.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	select {
+	case <-d.dns.done:
+	default:
+		t.Fatal("the refresher outlived Close")
+	}
+}
+
+// closedUDPAddr is a loopback UDP address nothing listens on.
+func closedUDPAddr(t *testing.T) string {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := c.LocalAddr().String()
+	c.Close()
+	return addr
 }
