@@ -45,6 +45,9 @@ func dnsStep(cfg *ldapauth.Config, dir *directory.Directory, answered string) St
 				step.Notes = append(step.Notes, l.Name+": "+strings.Join(recs, "; "))
 			}
 		}
+		for _, skipped := range res.Skipped {
+			step.Notes = append(step.Notes, "ignored: "+skipped)
+		}
 		if len(res.Servers) > 0 {
 			order := make([]string, len(res.Servers))
 			for i, s := range res.Servers {

@@ -56,6 +56,28 @@ func TestRunDiscovery(t *testing.T) {
 		}
 	})
 
+	// A forged or planted record naming a host outside the domain would
+	// have the certificate checked against the attacker's own name.
+	t.Run("target outside the domain ignored", func(t *testing.T) {
+		evil := adtest.SRV{Name: adtest.DCSRVName, Target: "ldap.attacker.example.net", Port: 389, Priority: 0, Weight: 65535, TTL: 1}
+		if err := dc.AddSRV(evil); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := dc.DeleteSRV(evil); err != nil {
+				t.Error(err)
+			}
+		})
+		r := Run(Options{File: "ad.json", Data: config(dc.DNSAddr()), Username: alice.SAMAccountName, Password: alice.Password})
+		dns := stepNamed(r, "dns")
+		ignored := "ignored: ldap.attacker.example.net: not in " + adtest.DNSDomain
+		order := "tried in this order: 1. " + server + " ([::1]:636)"
+		if r.Verdict.Status != 200 || !slices.Contains(dns.Notes, order) ||
+			!slices.ContainsFunc(dns.Notes, func(n string) bool { return strings.HasPrefix(n, ignored) }) {
+			t.Fatalf("verdict %+v, dns notes %q; want 200, %q and %q", r.Verdict, dns.Notes, ignored, order)
+		}
+	})
+
 	t.Run("DNS not answering", func(t *testing.T) {
 		r := Run(Options{File: "ad.json", Data: config("127.0.0.1:" + strconv.Itoa(dead[0])), Username: alice.SAMAccountName, Password: alice.Password})
 		dns := stepNamed(r, "dns")

@@ -70,6 +70,8 @@ type Lookup struct {
 type Resolution struct {
 	Lookups []Lookup
 	Servers []Server
+	// Skipped are the records not used, each with the reason.
+	Skipped []string
 	// TTL is how long the list may be used before it is looked up again.
 	TTL time.Duration
 }
@@ -123,8 +125,16 @@ func resolve(ctx context.Context, c *dnsClient, o DiscoveryOptions, startTLS boo
 	}
 	seen := map[string]bool{}
 	addrTTL := map[string]time.Duration{}
+	domain := strings.ToLower(strings.TrimSuffix(o.Domain, "."))
 	for _, rec := range orderSRV(records, randN) {
 		if rec.Target == "" {
+			continue
+		}
+		// Certificates are checked against the target's name, so whoever
+		// can forge a DNS answer chooses that name: only names in the
+		// domain are trusted to be its directory servers.
+		if t := strings.ToLower(rec.Target); t != domain && !strings.HasSuffix(t, "."+domain) {
+			res.Skipped = append(res.Skipped, rec.Target+": not in "+domain+", so not trusted as one of its servers")
 			continue
 		}
 		port := int(rec.Port)
@@ -147,6 +157,9 @@ func resolve(ctx context.Context, c *dnsClient, o DiscoveryOptions, startTLS boo
 		}
 		res.Servers = append(res.Servers, Server{URL: url, Scheme: scheme, Host: target,
 			Addr: net.JoinHostPort(host, strconv.Itoa(port))})
+	}
+	if len(res.Servers) == 0 {
+		return res, fmt.Errorf("no SRV record of %s names a server in the domain (%s)", o.Domain, strings.Join(res.Skipped, "; "))
 	}
 	for _, t := range addrTTL {
 		ttl = min(ttl, t)

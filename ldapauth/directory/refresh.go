@@ -34,6 +34,8 @@ type discovered struct {
 
 	mu      sync.Mutex
 	lastErr error // of the latest lookup, nil after a success
+
+	skipped []string // of the latest resolution, to log a change once
 }
 
 // serverList is one adopted resolution with an endpoint per server.
@@ -203,6 +205,10 @@ func (s *discovered) adopt(res *Resolution) {
 		ep.close()
 		removed = append(removed, ep.srv.URL+" ("+ep.srv.Addr+")")
 	}
+	if len(res.Skipped) > 0 && !slices.Equal(res.Skipped, s.skipped) {
+		s.log.Warn("SRV records naming servers outside the domain are ignored", "skipped", res.Skipped)
+	}
+	s.skipped = res.Skipped
 	if len(added) > 0 || len(removed) > 0 {
 		slices.Sort(removed)
 		order := make([]string, len(eps))
