@@ -304,16 +304,15 @@ func (g *Gate) Check(r *http.Request) Result {
 
 // conclude logs a decision: a debug line for every request, and an audit
 // line for every denial.
-// server, when given, names the directory server that answered.
-func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState string, ldapTime time.Duration, reason string, server ...slog.Attr) {
+// extra are further attributes of both lines (the directory server that
+// answered); those with an empty value are left out.
+func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState string, ldapTime time.Duration, reason string, extra ...slog.Attr) {
 	ctx := r.Context()
-	if len(server) > 0 && server[0].Value.String() == "" {
-		server = nil
-	}
+	extra = slices.DeleteFunc(extra, func(a slog.Attr) bool { return a.Value.String() == "" })
 	if g.log.Enabled(ctx, slog.LevelDebug) {
 		g.log.LogAttrs(ctx, slog.LevelDebug, "decision", append([]slog.Attr{
 			slog.String("user", truncate(user)), slog.String("outcome", res.Outcome.String()), slog.String("cache", cacheState),
-			slog.Float64("ldap_ms", float64(ldapTime.Microseconds())/1000), slog.String("reason", reason)}, server...)...)
+			slog.Float64("ldap_ms", float64(ldapTime.Microseconds())/1000), slog.String("reason", reason)}, extra...)...)
 	}
 	if g.audit == nil || res.Outcome == OutcomeGranted {
 		return
@@ -323,7 +322,7 @@ func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState str
 	}
 	g.audit.LogAttrs(ctx, slog.LevelInfo, "request denied", append([]slog.Attr{
 		slog.String("event", "denied"), slog.String("user", truncate(user)), slog.String("client_ip", g.clientIP(r)),
-		slog.String("outcome", res.Outcome.String()), slog.Int("status", res.Outcome.Status()), slog.String("reason", reason)}, server...)...)
+		slog.String("outcome", res.Outcome.String()), slog.Int("status", res.Outcome.Status()), slog.String("reason", reason)}, extra...)...)
 }
 
 func grantOutcome(gr *Grant) Outcome {
