@@ -607,10 +607,10 @@ func TestLinesNameTheServer(t *testing.T) {
 	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
 	mark := len(log.all())
 	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
-	if hit := lineWith(log.all()[mark:], "cache=hit"); hit == "" || strings.Contains(hit, "server=") {
+	if hit := lineWith(log.all()[mark:], `cache="hit"`); hit == "" || strings.Contains(hit, "server=") {
 		t.Fatalf("cache hit line %q: want one naming no server", hit)
 	}
-	if !strings.Contains(lineWith(log.all()[:mark], "cache=miss"), want) {
+	if !strings.Contains(lineWith(log.all()[:mark], `cache="miss"`), want) {
 		t.Fatalf("the decision line of a miss does not say %s:\n%s", want, log.all())
 	}
 }
