@@ -16,10 +16,11 @@ import (
 const DCSRVName = "_ldap._tcp.dc._msdcs." + DNSDomain
 
 // dnsServerArgs run Samba's DNS server beside LDAP on port, accepting
-// unsigned updates (DC.AddSRV, DC.DeleteSRV).
+// unsigned updates (DC.AddSRV, DC.DeleteSRV), and CLDAP (UDP 389) for
+// the "LDAP ping" that tells a client its site.
 func dnsServerArgs(port int) []string {
 	return []string{
-		"--option=server services=ldap dns",
+		"--option=server services=ldap dns cldap",
 		"--option=dns port=" + strconv.Itoa(port),
 		"--option=allow dns updates=nonsecure",
 	}

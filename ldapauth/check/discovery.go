@@ -45,6 +45,14 @@ func dnsStep(cfg *ldapauth.Config, dir *directory.Directory, answered string) St
 				step.Notes = append(step.Notes, l.Name+": "+strings.Join(recs, "; "))
 			}
 		}
+		switch {
+		case res.Site != "":
+			step.Notes = append(step.Notes, "site "+res.Site+", as "+res.SiteFrom+" says for this machine's address (CLDAP ping); the gateway's own address may map to another site")
+		case res.SiteErr != nil:
+			step.Notes = append(step.Notes, "site unknown, the domain's DCs serve: "+res.SiteErr.Error())
+		case res.SiteFrom != "":
+			step.Notes = append(step.Notes, res.SiteFrom+" maps this machine's address to no site (no subnet matches): the domain's DCs serve")
+		}
 		for _, skipped := range res.Skipped {
 			step.Notes = append(step.Notes, "ignored: "+skipped)
 		}

@@ -22,6 +22,8 @@ type DiscoveryOptions struct {
 	Domain string
 	// Site, when set, is the Active Directory site whose domain controllers
 	// are preferred; the domain's records are used when the site has none.
+	// AutoSite asks the domain's DCs which site this machine is in (a CLDAP
+	// "LDAP ping", as Windows clients do) at every lookup.
 	Site string
 	// DNSServer is host:port of the DNS server asked; empty asks the
 	// nameservers of /etc/resolv.conf.
@@ -52,7 +54,7 @@ const ldapsPort = 636
 func (o DiscoveryOptions) SRVNames() []string {
 	domain := strings.TrimSuffix(o.Domain, ".")
 	var names []string
-	if o.Site != "" {
+	if o.Site != "" && o.Site != AutoSite {
 		names = append(names, "_ldap._tcp."+o.Site+"._sites.dc._msdcs."+domain)
 	}
 	return append(names, "_ldap._tcp.dc._msdcs."+domain, "_ldap._tcp."+domain)
@@ -72,6 +74,11 @@ type Resolution struct {
 	Servers []Server
 	// Skipped are the records not used, each with the reason.
 	Skipped []string
+	// Site is the site the domain controllers placed this machine in, with
+	// AutoSite; SiteFrom the DC that said so, SiteErr why none could.
+	Site     string
+	SiteFrom string
+	SiteErr  error
 	// TTL is how long the list may be used before it is looked up again.
 	TTL time.Duration
 }
@@ -95,10 +102,47 @@ func newDNSClient(opts Options) *dnsClient {
 }
 
 // resolve asks for the SRV names in turn, orders the first records found
-// as RFC 2782 says, and looks up each target's address. randN(n) returns
-// a number in [0, n).
+// as RFC 2782 says, and looks up each target's address. With AutoSite it
+// first finds the domain's DCs, asks them for this machine's site, and
+// then prefers that site's DCs. randN(n) returns a number in [0, n).
 func resolve(ctx context.Context, c *dnsClient, o DiscoveryOptions, startTLS bool, randN func(int) int) (*Resolution, error) {
 	res := &Resolution{}
+	auto := o.Site == AutoSite
+	if auto {
+		o.Site = ""
+	}
+	if err := res.lookUp(ctx, c, o, startTLS, randN); err != nil {
+		return res, err
+	}
+	if !auto {
+		return res, nil
+	}
+	site, from, err := pingForSite(ctx, res.Servers, o.Domain, c.timeout)
+	res.SiteFrom = from
+	if err != nil {
+		// Without an answer the domain's DCs serve, as without ad_site.
+		res.SiteErr = err
+		return res, nil
+	}
+	if site == "" {
+		return res, nil
+	}
+	res.Site = site
+	o.Site = site
+	sited := &Resolution{}
+	err = sited.lookUp(ctx, c, o, startTLS, randN)
+	res.Lookups = append(res.Lookups, sited.Lookups...)
+	if err != nil {
+		// The site has no DCs of its own (or DNS failed just now): the
+		// domain's serve.
+		return res, nil
+	}
+	res.Servers, res.Skipped, res.TTL = sited.Servers, sited.Skipped, min(res.TTL, sited.TTL)
+	return res, nil
+}
+
+// lookUp fills res from the first of o's SRV names that has records.
+func (res *Resolution) lookUp(ctx context.Context, c *dnsClient, o DiscoveryOptions, startTLS bool, randN func(int) int) error {
 	var records []SRVRecord
 	var ttl time.Duration
 	for _, name := range o.SRVNames() {
@@ -108,7 +152,7 @@ func resolve(ctx context.Context, c *dnsClient, o DiscoveryOptions, startTLS boo
 			// Only a name that does not exist falls through to the next
 			// one: after a timeout the preferred records may well exist,
 			// and the last good list is better than the fallback's.
-			return res, fmt.Errorf("DNS lookup of %s failed: %w", name, err)
+			return fmt.Errorf("DNS lookup of %s failed: %w", name, err)
 		}
 		if len(recs) > 0 {
 			records, ttl = recs, t
@@ -116,12 +160,12 @@ func resolve(ctx context.Context, c *dnsClient, o DiscoveryOptions, startTLS boo
 		}
 	}
 	if len(records) == 0 {
-		return res, fmt.Errorf("DNS has no SRV records for %s", strings.Join(o.SRVNames(), ", "))
+		return fmt.Errorf("DNS has no SRV records for %s", strings.Join(o.SRVNames(), ", "))
 	}
 	// A single record with target "." says the service is decidedly not
 	// offered in this domain (RFC 2782).
 	if len(records) == 1 && records[0].Target == "" {
-		return res, fmt.Errorf("DNS says %s offers no LDAP service (SRV target \".\")", o.Domain)
+		return fmt.Errorf("DNS says %s offers no LDAP service (SRV target \".\")", o.Domain)
 	}
 	seen := map[string]bool{}
 	addrTTL := map[string]time.Duration{}
@@ -159,13 +203,39 @@ func resolve(ctx context.Context, c *dnsClient, o DiscoveryOptions, startTLS boo
 			Addr: net.JoinHostPort(host, strconv.Itoa(port))})
 	}
 	if len(res.Servers) == 0 {
-		return res, fmt.Errorf("no SRV record of %s names a server in the domain (%s)", o.Domain, strings.Join(res.Skipped, "; "))
+		return fmt.Errorf("no SRV record of %s names a server in the domain (%s)", o.Domain, strings.Join(res.Skipped, "; "))
 	}
 	for _, t := range addrTTL {
 		ttl = min(ttl, t)
 	}
 	res.TTL = min(max(ttl, minRefresh), maxRefresh)
-	return res, nil
+	return nil
+}
+
+// sitePings bounds how many DCs are asked for this machine's site.
+const sitePings = 3
+
+// pingForSite asks the first DCs in turn which site this machine is in,
+// and returns the first answer and the DC that gave it.
+func pingForSite(ctx context.Context, servers []Server, domain string, timeout time.Duration) (site, from string, err error) {
+	for _, srv := range servers[:min(len(servers), sitePings)] {
+		host, _, splitErr := net.SplitHostPort(srv.Addr)
+		if splitErr != nil {
+			continue
+		}
+		site, err = netlogonPing(ctx, host, domain, timeout)
+		if err == nil {
+			return site, srv.Host, nil
+		}
+		err = fmt.Errorf("CLDAP ping of %s: %w", srv.Host, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = errors.New("no domain controller to ask for the site")
+	}
+	return "", "", err
 }
 
 // orderSRV orders records as RFC 2782 says: by priority, lowest first, and

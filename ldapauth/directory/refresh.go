@@ -35,7 +35,8 @@ type discovered struct {
 	mu      sync.Mutex
 	lastErr error // of the latest lookup, nil after a success
 
-	skipped []string // of the latest resolution, to log a change once
+	skipped     []string // of the latest resolution, to log a change once
+	siteFailing bool     // the latest AutoSite ping got no answer
 }
 
 // serverList is one adopted resolution with an endpoint per server.
@@ -205,6 +206,14 @@ func (s *discovered) adopt(res *Resolution) {
 		ep.close()
 		removed = append(removed, ep.srv.URL+" ("+ep.srv.Addr+")")
 	}
+	if (res.SiteErr != nil) != s.siteFailing {
+		s.siteFailing = res.SiteErr != nil
+		if s.siteFailing {
+			s.log.Warn("no domain controller told this machine's AD site; using the domain's DCs (set ad_site to name the site)", "error", res.SiteErr.Error())
+		} else {
+			s.log.Info("domain controllers tell this machine's AD site again", "site", res.Site, "from", res.SiteFrom)
+		}
+	}
 	if len(res.Skipped) > 0 && !slices.Equal(res.Skipped, s.skipped) {
 		s.log.Warn("SRV records naming servers outside the domain are ignored", "skipped", res.Skipped)
 	}
@@ -215,7 +224,7 @@ func (s *discovered) adopt(res *Resolution) {
 		for i, ep := range eps {
 			order[i] = ep.srv.URL
 		}
-		s.log.Info("directory servers found through DNS", "added", added, "removed", removed, "order", order, "ttl", res.TTL.String())
+		s.log.Info("directory servers found through DNS", "added", added, "removed", removed, "order", order, "ttl", res.TTL.String(), "site", res.Site)
 	}
 }
 
