@@ -264,7 +264,7 @@ func (c *Config) parseDiscovery(d *decoder) {
 		d.fail("domain", "must be a DNS domain such as \"corp.example.org\", got %q", disc.Domain)
 	}
 	if disc.Site != "" && !isDNSLabel(disc.Site) {
-		d.fail("ad_site", "must be an Active Directory site name as DNS publishes it (letters, digits and hyphens, e.g. \"Default-First-Site-Name\"), got %q", disc.Site)
+		d.fail("ad_site", "must be an Active Directory site name as DNS publishes it (letters, digits and hyphens, e.g. \"Default-First-Site-Name\"), or \"auto\" to ask the domain controllers, got %q", disc.Site)
 	}
 	if disc.DNSServer != "" {
 		host, port, err := net.SplitHostPort(disc.DNSServer)

@@ -85,6 +85,8 @@ func TestParseConfigDomain(t *testing.T) {
 		{minimal(map[string]any{"urls": nil, "domain": "corp.example.org."}), directory.DiscoveryOptions{Domain: "corp.example.org"}},
 		{minimal(map[string]any{"urls": nil, "domain": "corp.example.org", "ad_site": "Default-First-Site-Name", "dns_server": "10.0.0.10"}),
 			directory.DiscoveryOptions{Domain: "corp.example.org", Site: "Default-First-Site-Name", DNSServer: "10.0.0.10:53"}},
+		{minimal(map[string]any{"urls": nil, "domain": "corp.example.org", "ad_site": "auto"}),
+			directory.DiscoveryOptions{Domain: "corp.example.org", Site: directory.AutoSite}},
 		{minimal(map[string]any{"urls": nil, "domain": "corp.example.org", "dns_server": "[::1]:5353"}),
 			directory.DiscoveryOptions{Domain: "corp.example.org", DNSServer: "[::1]:5353"}},
 		{minimal(map[string]any{"urls": nil, "domain": "corp.example.org", "dns_server": "::1"}),

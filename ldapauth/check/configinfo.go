@@ -58,7 +58,11 @@ func describeConfig(cfg *ldapauth.Config) string {
 	servers := fmt.Sprintf("%d server(s): %s", len(urls), strings.Join(urls, ", "))
 	if disc := d.Discovery; disc != nil {
 		servers = "servers from the DNS SRV records of " + disc.Domain
-		if disc.Site != "" {
+		switch disc.Site {
+		case "":
+		case directory.AutoSite:
+			servers += ", the DCs of the site they place this machine in first"
+		default:
 			servers += ", site " + disc.Site + " first"
 		}
 	}

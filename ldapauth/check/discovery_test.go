@@ -56,6 +56,27 @@ func TestRunDiscovery(t *testing.T) {
 		}
 	})
 
+	t.Run("site from the DC", func(t *testing.T) {
+		var cfg map[string]any
+		if err := json.Unmarshal(config(dc.DNSAddr()), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg["ad_site"] = "auto"
+		data, _ := json.Marshal(cfg)
+		r := Run(Options{File: "ad.json", Data: data, Username: alice.SAMAccountName, Password: alice.Password})
+		dns := stepNamed(r, "dns")
+		site := "site Default-First-Site-Name, as " + adtest.DCHostName + " says"
+		siteRecords := "_ldap._tcp.Default-First-Site-Name._sites.dc._msdcs." + adtest.DNSDomain + ": 0 100 389 " + adtest.DCHostName
+		for _, w := range []string{site, siteRecords} {
+			if !slices.ContainsFunc(dns.Notes, func(n string) bool { return strings.HasPrefix(n, w) }) {
+				t.Errorf("dns step notes %q lack %q", dns.Notes, w)
+			}
+		}
+		if r.Verdict.Status != 200 {
+			t.Fatalf("verdict %+v", r.Verdict)
+		}
+	})
+
 	// A forged or planted record naming a host outside the domain would
 	// have the certificate checked against the attacker's own name.
 	t.Run("target outside the domain ignored", func(t *testing.T) {

@@ -120,7 +120,8 @@ func (w *world) until(t *testing.T, api, what string, cond func() bool) {
 // used within seconds, a DC removed from DNS gets no more connections and
 // its pooled ones are closed; while DNS does not answer, the last list
 // keeps serving and the failure is logged once; ad_site prefers the site's
-// records and falls back to the domain's when the site has none.
+// records and falls back to the domain's when the site has none, and
+// "auto" learns the site from the DC's CLDAP answer.
 func TestDiscovery(t *testing.T) {
 	w := newWorld(t)
 
@@ -212,6 +213,7 @@ func TestDiscovery(t *testing.T) {
 		w.Load(
 			w.API(e2etest.Classic, "dns-site", w.config("start_tls", true, "ad_site", site)),
 			w.API(e2etest.Classic, "dns-no-site", w.config("start_tls", true, "ad_site", "No-Such-Site")),
+			w.API(e2etest.Classic, "dns-auto-site", w.config("start_tls", true, "ad_site", "auto")),
 		)
 		w.granted(t, "dns-site")
 		if p.Accepted() == 0 {
@@ -221,6 +223,12 @@ func TestDiscovery(t *testing.T) {
 		w.granted(t, "dns-no-site")
 		if p.Accepted() != before {
 			t.Fatal("an unknown site used the other site's record instead of the domain's")
+		}
+		// The DC's CLDAP service tells the gateway its site (Samba answers
+		// with its only site), whose record leads to p.
+		w.granted(t, "dns-auto-site")
+		if p.Accepted() == before {
+			t.Fatal("ad_site auto did not use the site's record")
 		}
 	})
 }
