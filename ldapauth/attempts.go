@@ -33,15 +33,12 @@ func clientLimits(cfg *Config) state.Limits {
 // errClientLimited marks a refusal by the per-client bound.
 var errClientLimited = errors.New("client limit")
 
-// clientKey names a client address among the attempt keys.
-func clientKey(ip string) string { return "client:" + ip }
-
 // guardFor bounds the binds made for one request: one attempt reserved for
 // the account and, with per-client limits, one for the client address,
 // both settled with the bind's outcome (see state.Attempts). A success
 // clears the account's failures but not the client's: a sprayer with one
 // valid account must not reset its own count.
-func (g *Gate) guardFor(client string) directory.BindGuard {
+func (g *Gate) guardFor(client clientAddress) directory.BindGuard {
 	return func(ctx context.Context, account string) (directory.BindDone, error) {
 		acct, err := g.accounts.Reserve(ctx, account)
 		if err != nil {
@@ -50,11 +47,11 @@ func (g *Gate) guardFor(client string) directory.BindGuard {
 		g.noteUnlock(account, client)
 		var cli state.Reservation
 		if g.clients != nil {
-			if cli, err = g.clients.Reserve(ctx, clientKey(client)); err != nil {
+			if cli, err = g.clients.Reserve(ctx, client.key); err != nil {
 				acct.Cancel(ctx)
 				return nil, fmt.Errorf("%w: %w", errClientLimited, err)
 			}
-			g.noteUnlock(clientKey(client), client)
+			g.noteUnlock(client.key, client)
 		}
 		return func(outcome directory.BindOutcome) {
 			switch outcome {
@@ -72,7 +69,7 @@ func (g *Gate) guardFor(client string) directory.BindGuard {
 					g.lockEvent(account, client, "the directory reports the account locked", g.cfg.FailureWindow)
 				}
 				if cli != nil && cli.Failed(ctx) {
-					g.lockEvent(clientKey(client), client, "max_failures_per_client reached", g.cfg.ClientFailureWindow)
+					g.lockEvent(client.key, client, "max_failures_per_client reached", g.cfg.ClientFailureWindow)
 				}
 			default:
 				acct.Cancel(ctx)
@@ -86,10 +83,10 @@ func (g *Gate) guardFor(client string) directory.BindGuard {
 
 // lockEvent logs a lock (a warning, and an audit line) and remembers it so
 // its end can be logged.
-func (g *Gate) lockEvent(key, client, reason string, d time.Duration) {
+func (g *Gate) lockEvent(key string, client clientAddress, reason string, d time.Duration) {
 	g.log.Warn("attempts are refused until the lock ends", "account", key, "reason", reason, "locked_for", d.String())
 	if g.audit != nil {
-		g.audit.Info("locked", "event", "locked", "account", key, "client_ip", client, "reason", reason, "locked_for", d.String())
+		g.audit.Info("locked", "event", "locked", "account", key, "client_ip", client.ip, "reason", reason, "locked_for", d.String())
 	}
 	if g.locks.ItemCount() < g.cfg.CacheMaxEntries {
 		g.locks.Set(key, time.Now().Add(d), 2*d)
@@ -98,13 +95,13 @@ func (g *Gate) lockEvent(key, client, reason string, d time.Duration) {
 
 // noteUnlock logs, once, that a lock this gate saw has ended: the first
 // attempt allowed for that key after it.
-func (g *Gate) noteUnlock(key, client string) {
+func (g *Gate) noteUnlock(key string, client clientAddress) {
 	v, ok := g.locks.Get(key)
 	if !ok || time.Now().Before(v.(time.Time)) {
 		return
 	}
 	g.locks.Delete(key)
 	if g.audit != nil {
-		g.audit.Info("unlocked", "event", "unlocked", "account", key, "client_ip", client)
+		g.audit.Info("unlocked", "event", "unlocked", "account", key, "client_ip", client.ip)
 	}
 }

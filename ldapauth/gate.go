@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -48,12 +47,12 @@ type Gate struct {
 	dir      Authenticator
 	cache    *state.Cache[*Grant]
 	flights  state.Flight[decision]
-	accounts state.Attempts             // password attempts per account
-	clients  state.Attempts             // per client address; nil when max_failures_per_client is 0
-	clientIP func(*http.Request) string // the gateway's client-address rule
-	audit    *slog.Logger               // nil when audit_log is off
-	locks    *gocache.Cache             // locks this gate saw, to log when they end
-	release  func()                     // gives shared resources back
+	accounts state.Attempts    // password attempts per account
+	clients  state.Attempts    // per client address; nil when max_failures_per_client is 0
+	clientOf clientAddressRule // who sent a request (trusted_proxies)
+	audit    *slog.Logger      // nil when audit_log is off
+	locks    *gocache.Cache    // locks this gate saw, to log when they end
+	release  func()            // gives shared resources back
 	rules    accessRules
 	policies policyMapper
 	keys     sessionKeys
@@ -99,9 +98,6 @@ type GateOptions struct {
 	// Clients bounds wrong passwords per client address; nil makes a
 	// private in-process counter when max_failures_per_client is set.
 	Clients state.Attempts
-	// ClientIP tells a request's client address; nil uses the host of
-	// RemoteAddr.
-	ClientIP func(*http.Request) string
 	// Release is called when the gate closes, to give shared resources back.
 	Release func()
 	// Directory replaces the LDAP client (tests inject failures with it).
@@ -140,15 +136,12 @@ func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
 		MaxEntries: cfg.CacheMaxEntries, Salt: cfg.Fingerprint[:], Logger: log,
 	})
 	g.scratch.New = func() any { return &scratch{hasher: g.cache.Hasher()} }
-	g.accounts, g.clients, g.clientIP = opts.Accounts, opts.Clients, opts.ClientIP
+	g.accounts, g.clients, g.clientOf = opts.Accounts, opts.Clients, newClientAddressRule(cfg)
 	if g.accounts == nil {
 		g.accounts = state.NewLocalAttempts(accountLimits(cfg), 0)
 	}
 	if g.clients == nil && cfg.MaxFailuresPerClient > 0 {
 		g.clients = state.NewLocalAttempts(clientLimits(cfg), 0)
-	}
-	if g.clientIP == nil {
-		g.clientIP = remoteHost
 	}
 	if cfg.AuditLog {
 		g.audit = log.With("audit", true)
@@ -166,16 +159,6 @@ func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
 	g.keys = sessionKeys{secret: secret, apiID: api.ID}
 	g.identity = identityHeaderNames(cfg)
 	return g, nil
-}
-
-// remoteHost is the client address without the gateway's forwarding
-// rules: the host part of RemoteAddr.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // identityHeaderNames lists the headers the plugin sets upstream. The
@@ -249,9 +232,9 @@ func (g *Gate) Check(r *http.Request) Result {
 	// Cache miss: from here on allocations are fine, the directory round
 	// trip dominates.
 	username, password, mac := string(user), string(pass), s.mac
-	client := g.clientIP(r)
+	client := g.clientOf.of(r)
 	if g.clients != nil {
-		if left := g.clients.LockedFor(r.Context(), clientKey(client)); left > 0 {
+		if left := g.clients.LockedFor(r.Context(), client.key); left > 0 {
 			res := Result{Outcome: OutcomeThrottled, RetryAfter: left}
 			g.conclude(r, username, res, "miss", 0, "max_failures_per_client reached for this client")
 			return res
@@ -302,7 +285,7 @@ func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState str
 		reason = "not in allowed_users or required_groups"
 	}
 	g.audit.LogAttrs(ctx, slog.LevelInfo, "request denied",
-		slog.String("event", "denied"), slog.String("user", truncate(user)), slog.String("client_ip", g.clientIP(r)),
+		slog.String("event", "denied"), slog.String("user", truncate(user)), slog.String("client_ip", g.clientOf.of(r).ip),
 		slog.String("outcome", res.Outcome.String()), slog.Int("status", res.Outcome.Status()), slog.String("reason", reason))
 }
 
@@ -337,7 +320,7 @@ const busyRetryAfter = time.Second
 // decide asks the directory. It runs once per set of concurrent identical
 // requests; its context is not the request's, because its answer serves
 // every waiting request, and the directory bounds it by its timeouts.
-func (g *Gate) decide(username, password string, mac state.MAC, client string) decision {
+func (g *Gate) decide(username, password string, mac state.MAC, client clientAddress) decision {
 	start := time.Now()
 	id, err := g.dir.Authenticate(context.Background(), username, password, g.guardFor(client))
 	d := decision{username: username, ldap: time.Since(start)}

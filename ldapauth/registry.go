@@ -3,7 +3,6 @@ package ldapauth
 import (
 	"errors"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -64,9 +63,6 @@ type RegistryOptions struct {
 	// with shared_state "redis" and no redis_url. Nil: such APIs need
 	// redis_url.
 	GatewayRedis func() (state.RedisOptions, error)
-	// ClientIP tells a request's client address by the gateway's rules;
-	// nil uses the host of RemoteAddr.
-	ClientIP func(*http.Request) string
 }
 
 type apiEntry struct {
@@ -166,7 +162,7 @@ func (reg *Registry) gateFor(api *apiState, info APIInfo, cfg *Config, redisClie
 			return lg.gate, nil
 		}
 	}
-	opts := GateOptions{Logger: reg.log, ClientIP: reg.opts.ClientIP}
+	opts := GateOptions{Logger: reg.log}
 	opts.Accounts, opts.Clients, opts.Release = reg.shared.attempts(cfg, redisClient, reg.log.With("api_id", info.ID, "api_name", info.Name))
 	gate, err := NewGate(info, cfg, opts)
 	if err != nil {
