@@ -277,7 +277,7 @@ func TestLockout(t *testing.T) {
 func TestIdentityHeaders(t *testing.T) {
 	srv := sharedLDAP(t)
 	g, _ := newTestGate(t, searchConfig(srv, map[string]any{
-		"groups_header": "X-Authenticated-Groups", "group_source": "memberof",
+		"groups_header": "X-Authenticated-Groups", "group_source": "memberof", "group_base_dn": slapdtest.GroupsDN,
 		"attribute_headers": map[string]any{"mail": "X-Authenticated-Email"},
 	}))
 	spoof := func(r *http.Request) *http.Request {
