@@ -479,6 +479,30 @@ func TestAPIsWithDifferentLimitsShareTheStrictest(t *testing.T) {
 	}
 }
 
+// Lockout tells nobody which usernames exist: in search then bind an
+// unknown username is counted and locked like a real account, answer for
+// answer, and the right password of the real account is refused as well
+// once it is locked.
+func TestUnknownUsersLockLikeKnownOnes(t *testing.T) {
+	srv := sharedLDAP(t)
+	g, _ := newTestGate(t, searchConfig(srv, map[string]any{"max_failures": 3.0, "failure_window": "1m"}))
+	for i := range 5 {
+		known := check(g, "carol", fmt.Sprintf("wrong-%d", i))
+		unknown := check(g, "no-such-user", fmt.Sprintf("wrong-%d", i))
+		if known.Outcome != unknown.Outcome {
+			t.Fatalf("attempt %d: a real account got %v, an unknown username %v", i+1, known.Outcome, unknown.Outcome)
+		}
+		want := OutcomeUnauthorized
+		if i >= 3 {
+			want = OutcomeThrottled
+			if unknown.RetryAfter <= 0 || unknown.RetryAfter > time.Minute {
+				t.Fatalf("unknown username: RetryAfter %v", unknown.RetryAfter)
+			}
+		}
+		expectOutcome(t, unknown, want)
+	}
+}
+
 // A pool saturated by the gateway itself is not an outage: the answer is
 // 503 with Retry-After, and a cached success is never served stale for it
 // (that would let a revoked password in again under load).

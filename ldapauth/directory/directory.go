@@ -172,8 +172,8 @@ func (d *Directory) searchThenBind(ctx context.Context, ep *endpoint, username, 
 		entry, err = d.findUser(ctx, c, username)
 		return err
 	})
-	if errors.Is(err, errNoEntry) && d.opts.EqualizeTiming {
-		d.bindNobody(ctx, ep.user, password)
+	if errors.Is(err, errNoEntry) {
+		return nil, d.unknownUser(ctx, ep, username, password, guard, err)
 	}
 	if err != nil {
 		return nil, err

@@ -60,3 +60,23 @@ func bindOutcome(err error) BindOutcome {
 	}
 	return BindNoAnswer
 }
+
+// unknownUser answers a search-then-bind username that matches no entry
+// the way a wrong password for a real account is answered: its attempt
+// passes the guard under "name:" plus the folded username, is counted as
+// rejected, and is refused once that name is locked, so lockout does not
+// tell which usernames exist. With EqualizeTiming it also costs the bind
+// a real account would.
+func (d *Directory) unknownUser(ctx context.Context, ep *endpoint, username, password string, guard BindGuard, notFound error) error {
+	if guard != nil {
+		done, err := guard(ctx, "name:"+FoldValue(username))
+		if err != nil {
+			return &Error{Kind: KindRefused, Reason: "the attempt for " + username + " was refused before the bind", Err: err}
+		}
+		defer done(BindRejected)
+	}
+	if d.opts.EqualizeTiming {
+		d.bindNobody(ctx, ep.user, password)
+	}
+	return notFound
+}
