@@ -88,20 +88,13 @@ func (g *Gate) lockEvent(key string, client clientAddress, reason string, d time
 	if g.audit != nil {
 		g.audit.Info("locked", "event", "locked", "account", key, "client_ip", client.ip, "reason", reason, "locked_for", d.String())
 	}
-	if g.locks.ItemCount() < g.cfg.CacheMaxEntries {
-		g.locks.Set(key, time.Now().Add(d), 2*d)
-	}
+	g.locks.locked(key, d)
 }
 
 // noteUnlock logs, once, that a lock this gate saw has ended: the first
 // attempt allowed for that key after it.
 func (g *Gate) noteUnlock(key string, client clientAddress) {
-	v, ok := g.locks.Get(key)
-	if !ok || time.Now().Before(v.(time.Time)) {
-		return
-	}
-	g.locks.Delete(key)
-	if g.audit != nil {
+	if g.locks.ended(key) && g.audit != nil {
 		g.audit.Info("unlocked", "event", "unlocked", "account", key, "client_ip", client.ip)
 	}
 }

@@ -51,7 +51,7 @@ type Gate struct {
 	clients  state.Attempts    // per client address; nil when max_failures_per_client is 0
 	clientOf clientAddressRule // who sent a request (trusted_proxies)
 	audit    *slog.Logger      // nil when audit_log is off
-	locks    *gocache.Cache    // locks this gate saw, to log when they end
+	locks    *lockMemory       // locks this gate saw, to log when they end
 	release  func()            // gives shared resources back
 	rules    accessRules
 	policies policyMapper
@@ -146,7 +146,7 @@ func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
 	if cfg.AuditLog {
 		g.audit = log.With("audit", true)
 	}
-	g.locks = gocache.New(gocache.NoExpiration, 0)
+	g.locks = newLockMemory(cfg.CacheMaxEntries)
 	secret := []byte(cfg.SessionKeySecret.Reveal())
 	if len(secret) == 0 {
 		// Without a configured secret the session IDs are still unguessable,
