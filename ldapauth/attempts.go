@@ -37,7 +37,9 @@ var errClientLimited = errors.New("client limit")
 // the account and, with per-client limits, one for the client address,
 // both settled with the bind's outcome (see state.Attempts). A success
 // clears the account's failures but not the client's: a sprayer with one
-// valid account must not reset its own count.
+// valid account must not reset its own count. A bind that was sent and
+// got no answer counts as a failure: the directory may have judged it,
+// and an attacker must not get free guesses by making binds time out.
 func (g *Gate) guardFor(client clientAddress) directory.BindGuard {
 	return func(ctx context.Context, account string) (directory.BindDone, error) {
 		acct, err := g.accounts.Reserve(ctx, account)
@@ -60,7 +62,7 @@ func (g *Gate) guardFor(client clientAddress) directory.BindGuard {
 				if cli != nil {
 					cli.Cancel(ctx)
 				}
-			case directory.BindRejected, directory.BindLocked:
+			case directory.BindRejected, directory.BindLocked, directory.BindUnanswered:
 				if acct.Failed(ctx) {
 					g.lockEvent(account, client, "max_failures reached", g.cfg.FailureWindow)
 				}

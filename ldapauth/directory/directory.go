@@ -250,8 +250,9 @@ func (d *Directory) directBind(ctx context.Context, ep *endpoint, username, pass
 }
 
 // guardedBind asks the guard, binds, and reports the outcome to the guard
-// on every path: a bind that panicked or never completed reports
-// BindNoAnswer.
+// on every path: a bind that was sent and timed out waiting for its answer
+// reports BindUnanswered; one that panicked, was never sent or lost its
+// connection reports BindNoAnswer.
 func (d *Directory) guardedBind(ctx context.Context, c *ldap.Conn, acct account, password string, guard BindGuard) error {
 	if guard == nil {
 		return d.bindAccount(ctx, c, acct, password)
