@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -140,22 +141,116 @@ func (o RedisOptions) tlsConfig() (*tls.Config, error) {
 		}
 		c.MaxVersion = v
 	}
-	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("Redis CA file: %w", err)
-		}
-		c.RootCAs = x509.NewCertPool()
-		if !c.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("Redis CA file %s holds no PEM certificate", o.CAFile)
-		}
+	files := &tlsFiles{caFile: o.CAFile, certFile: o.CertFile, keyFile: o.KeyFile}
+	// Read now, so a missing or broken file is a configuration error.
+	if err := files.load(); err != nil {
+		return nil, err
+	}
+	if o.CAFile != "" && !o.TLSInsecureSkipVerify {
+		// The CA file is read again when it changes, so Go's own
+		// verification (fixed roots) is replaced by the same check against
+		// the current roots, hostname included.
+		c.InsecureSkipVerify = true //nolint:gosec // verified in VerifyConnection
+		c.VerifyConnection = files.verify
 	}
 	if o.CertFile != "" || o.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("Redis client certificate: %w", err)
-		}
-		c.Certificates = []tls.Certificate{cert}
+		c.GetClientCertificate = files.clientCertificate
 	}
 	return c, nil
+}
+
+// tlsFiles are the Redis TLS files, read again at a new connection's
+// handshake when their size or modification time changed, so a rotated CA
+// or client certificate is used without restarting the gateway. A file
+// caught half-written keeps the last good content until it reads whole.
+type tlsFiles struct {
+	caFile, certFile, keyFile string
+
+	mu        sync.Mutex
+	caStamp   fileStamp
+	certStamp [2]fileStamp
+	roots     *x509.CertPool
+	cert      *tls.Certificate
+}
+
+type fileStamp struct {
+	size int64
+	mod  time.Time
+}
+
+func stampOf(path string) (fileStamp, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{size: fi.Size(), mod: fi.ModTime()}, nil
+}
+
+// load reads the files that changed since the last load.
+func (f *tlsFiles) load() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var errs []error
+	if f.caFile != "" {
+		if st, err := stampOf(f.caFile); err != nil {
+			errs = append(errs, fmt.Errorf("Redis CA file: %w", err))
+		} else if st != f.caStamp || f.roots == nil {
+			pem, err := os.ReadFile(f.caFile)
+			pool := x509.NewCertPool()
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("Redis CA file: %w", err))
+			case !pool.AppendCertsFromPEM(pem):
+				errs = append(errs, fmt.Errorf("Redis CA file %s holds no PEM certificate", f.caFile))
+			default:
+				f.roots, f.caStamp = pool, st
+			}
+		}
+	}
+	if f.certFile != "" || f.keyFile != "" {
+		certSt, err1 := stampOf(f.certFile)
+		keySt, err2 := stampOf(f.keyFile)
+		if err := errors.Join(err1, err2); err != nil {
+			errs = append(errs, fmt.Errorf("Redis client certificate: %w", err))
+		} else if st := [2]fileStamp{certSt, keySt}; st != f.certStamp || f.cert == nil {
+			cert, err := tls.LoadX509KeyPair(f.certFile, f.keyFile)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("Redis client certificate: %w", err))
+			} else {
+				f.cert, f.certStamp = &cert, st
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// current loads what changed and returns the roots and certificate in
+// force (the last good ones when a changed file does not read).
+func (f *tlsFiles) current() (*x509.CertPool, *tls.Certificate) {
+	_ = f.load()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.roots, f.cert
+}
+
+func (f *tlsFiles) clientCertificate(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	if _, cert := f.current(); cert != nil {
+		return cert, nil
+	}
+	return &tls.Certificate{}, nil
+}
+
+// verify checks the server's chain against the current CA file and its
+// name against the address dialled, as crypto/tls would.
+func (f *tlsFiles) verify(cs tls.ConnectionState) error {
+	roots, _ := f.current()
+	if len(cs.PeerCertificates) == 0 {
+		return errors.New("the Redis server sent no certificate")
+	}
+	opts := x509.VerifyOptions{Roots: roots, DNSName: cs.ServerName, Intermediates: x509.NewCertPool()}
+	for _, c := range cs.PeerCertificates[1:] {
+		opts.Intermediates.AddCert(c)
+	}
+	_, err := cs.PeerCertificates[0].Verify(opts)
+	return err
 }
