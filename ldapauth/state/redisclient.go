@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -93,31 +94,32 @@ func NewRedisClient(o RedisOptions, timeout time.Duration) (redis.UniversalClien
 	if len(o.Addrs) == 0 {
 		return nil, errors.New("no Redis address")
 	}
-	var tlsConfig *tls.Config
+	var dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	if o.TLS {
-		var err error
-		if tlsConfig, err = o.tlsConfig(); err != nil {
+		base, files, err := o.tlsConfig()
+		if err != nil {
 			return nil, err
 		}
+		dial = tlsDialer(base, files, timeout)
 	}
 	const poolSize = 16
 	switch {
 	case o.MasterName != "":
 		return redis.NewFailoverClient(&redis.FailoverOptions{
 			MasterName: o.MasterName, SentinelAddrs: o.Addrs, SentinelPassword: o.SentinelPassword.Reveal(),
-			Username: o.Username, Password: o.Password.Reveal(), DB: o.DB, TLSConfig: tlsConfig,
+			Username: o.Username, Password: o.Password.Reveal(), DB: o.DB, Dialer: dial,
 			DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, ContextTimeoutEnabled: true,
 			MaxRetries: -1, PoolSize: poolSize, PoolTimeout: timeout,
 		}), nil
 	case o.Cluster || len(o.Addrs) > 1:
 		return redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs: o.Addrs, Username: o.Username, Password: o.Password.Reveal(), TLSConfig: tlsConfig,
+			Addrs: o.Addrs, Username: o.Username, Password: o.Password.Reveal(), Dialer: dial,
 			DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, ContextTimeoutEnabled: true,
 			MaxRetries: -1, MaxRedirects: 3, PoolSize: poolSize, PoolTimeout: timeout,
 		}), nil
 	}
 	return redis.NewClient(&redis.Options{
-		Addr: o.Addrs[0], Username: o.Username, Password: o.Password.Reveal(), DB: o.DB, TLSConfig: tlsConfig,
+		Addr: o.Addrs[0], Username: o.Username, Password: o.Password.Reveal(), DB: o.DB, Dialer: dial,
 		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, ContextTimeoutEnabled: true,
 		MaxRetries: -1, PoolSize: poolSize, PoolTimeout: timeout,
 	}), nil
@@ -125,38 +127,52 @@ func NewRedisClient(o RedisOptions, timeout time.Duration) (redis.UniversalClien
 
 var tlsVersions = map[string]uint16{"1.0": tls.VersionTLS10, "1.1": tls.VersionTLS11, "1.2": tls.VersionTLS12, "1.3": tls.VersionTLS13}
 
-func (o RedisOptions) tlsConfig() (*tls.Config, error) {
+// tlsDialer dials TLS with the current content of the TLS files: each new
+// connection gets base with the CA roots and client certificate read
+// again if their files changed, and the dialled host as the name to
+// verify, so Go's full verification applies (chain and name).
+func tlsDialer(base *tls.Config, files *tlsFiles, timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c := base.Clone()
+		if c.ServerName == "" {
+			if host, _, err := net.SplitHostPort(addr); err == nil {
+				c.ServerName = host
+			}
+		}
+		roots, cert := files.current()
+		if roots != nil {
+			c.RootCAs = roots
+		}
+		if cert != nil {
+			c.Certificates = []tls.Certificate{*cert}
+		}
+		d := tls.Dialer{NetDialer: &net.Dialer{Timeout: timeout, KeepAlive: 5 * time.Minute}, Config: c}
+		return d.DialContext(ctx, network, addr)
+	}
+}
+
+func (o RedisOptions) tlsConfig() (*tls.Config, *tlsFiles, error) {
 	c := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.TLSInsecureSkipVerify} //nolint:gosec // only when the gateway's ssl_insecure_skip_verify says so
 	if o.TLSMinVersion != "" {
 		v, ok := tlsVersions[o.TLSMinVersion]
 		if !ok {
-			return nil, fmt.Errorf("unknown TLS version %q", o.TLSMinVersion)
+			return nil, nil, fmt.Errorf("unknown TLS version %q", o.TLSMinVersion)
 		}
 		c.MinVersion = v
 	}
 	if o.TLSMaxVersion != "" {
 		v, ok := tlsVersions[o.TLSMaxVersion]
 		if !ok {
-			return nil, fmt.Errorf("unknown TLS version %q", o.TLSMaxVersion)
+			return nil, nil, fmt.Errorf("unknown TLS version %q", o.TLSMaxVersion)
 		}
 		c.MaxVersion = v
 	}
 	files := &tlsFiles{caFile: o.CAFile, certFile: o.CertFile, keyFile: o.KeyFile}
 	// Read now, so a missing or broken file is a configuration error.
 	if err := files.load(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if o.CAFile != "" && !o.TLSInsecureSkipVerify {
-		// The CA file is read again when it changes, so Go's own
-		// verification (fixed roots) is replaced by the same check against
-		// the current roots, hostname included.
-		c.InsecureSkipVerify = true //nolint:gosec // verified in VerifyConnection
-		c.VerifyConnection = files.verify
-	}
-	if o.CertFile != "" || o.KeyFile != "" {
-		c.GetClientCertificate = files.clientCertificate
-	}
-	return c, nil
+	return c, files, nil
 }
 
 // tlsFiles are the Redis TLS files, read again at a new connection's
@@ -231,26 +247,4 @@ func (f *tlsFiles) current() (*x509.CertPool, *tls.Certificate) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.roots, f.cert
-}
-
-func (f *tlsFiles) clientCertificate(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-	if _, cert := f.current(); cert != nil {
-		return cert, nil
-	}
-	return &tls.Certificate{}, nil
-}
-
-// verify checks the server's chain against the current CA file and its
-// name against the address dialled, as crypto/tls would.
-func (f *tlsFiles) verify(cs tls.ConnectionState) error {
-	roots, _ := f.current()
-	if len(cs.PeerCertificates) == 0 {
-		return errors.New("the Redis server sent no certificate")
-	}
-	opts := x509.VerifyOptions{Roots: roots, DNSName: cs.ServerName, Intermediates: x509.NewCertPool()}
-	for _, c := range cs.PeerCertificates[1:] {
-		opts.Intermediates.AddCert(c)
-	}
-	_, err := cs.PeerCertificates[0].Verify(opts)
-	return err
 }
