@@ -383,3 +383,39 @@ func (a *LocalAttempts) tracks(key string) bool {
 	defer s.mu.Unlock()
 	return s.keys[key] != nil
 }
+
+// The cost of an attempt does not grow with what the tracker holds: a
+// tracker full of 100,000 locks against an empty one.
+func BenchmarkLocalAttemptsReserve(b *testing.B) {
+	for _, full := range []bool{false, true} {
+		name := "empty"
+		if full {
+			name = "full-of-locks"
+		}
+		b.Run(name, func(b *testing.B) {
+			a := NewLocalAttempts(Limits{Max: 3, Window: time.Hour}, 0)
+			if full {
+				for i := range DefaultLocalCapacity {
+					a.Lock(bg, fmt.Sprintf("name:made-up-%d", i), time.Hour)
+				}
+			}
+			keys := make([]string, 1024)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("dn:uid=user-%d", i)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				r, err := a.Reserve(bg, keys[i%len(keys)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				r.Failed(bg)
+				r2, err := a.Reserve(bg, keys[i%len(keys)])
+				if err == nil {
+					r2.Succeeded(bg)
+				}
+			}
+		})
+	}
+}
