@@ -228,6 +228,14 @@ func (r *Report) checkRequest(src *Source, cfg *ldapauth.Config, gate *ldapauth.
 	took := time.Since(start)
 
 	steps, blamed := convertSteps(traced.rec.list(), ac, traced.err)
+	var dnsFailed *Step
+	if cfg.Directory.Discovery != nil {
+		dns := dnsStep(cfg, traced.dir, answeredBy(traced))
+		r.Steps = append(r.Steps, dns)
+		if !dns.OK {
+			dnsFailed = &dns
+		}
+	}
 	r.Steps = append(r.Steps, steps...)
 	r.Log = logs.snapshot()
 	if id := traced.id; id != nil {
@@ -251,6 +259,8 @@ func (r *Report) checkRequest(src *Source, cfg *ldapauth.Config, gate *ldapauth.
 	case res.Outcome == ldapauth.OutcomeForbidden && r.Access != nil:
 		v.Advice = r.Access.Because
 		v.Step = "access"
+	case dnsFailed != nil && res.Outcome == ldapauth.OutcomeUnavailable:
+		v.Advice, v.Step = dnsFailed.Advice, dnsFailed.Name
 	case blamed >= 0:
 		v.Advice, v.Step = steps[blamed].Advice, steps[blamed].Name
 	case len(steps) == 0 && res.Outcome == ldapauth.OutcomeUnauthorized:
@@ -291,6 +301,17 @@ func (r *Report) checkSelfEdit(cfg *ldapauth.Config, dir *directory.Directory, p
 		Error:  fmt.Sprintf("the directory lets the user change their own %s", attr),
 		Advice: fmt.Sprintf("restrict write access to %s to administrators: a user who sets it to another user's value makes that user's logins answer 500", attr),
 	})
+}
+
+// answeredBy is the server that gave the directory's answer, if one did.
+func answeredBy(t *tracedDirectory) string {
+	if t.id != nil {
+		return t.id.Server
+	}
+	if de, ok := directory.AsError(t.err); ok {
+		return de.Server
+	}
+	return ""
 }
 
 func statusText(status int) string {

@@ -21,7 +21,7 @@ var ErrProbeInconclusive = errors.New("the directory's answer does not tell whet
 // attribute does not hold. Both check access rights before they look for
 // the value, so "no such value" (noSuchAttribute) means the write was
 // allowed, and insufficientAccessRights means it was not. Nothing changes
-// either way. It uses the first server; it is meant for the check
+// either way. It uses the first server (configured or discovered); it is meant for the check
 // command, not for requests.
 func (d *Directory) OwnAttributeWritable(ctx context.Context, dn, password, attr string) (bool, error) {
 	if dn == "" || password == "" || attr == "" {
@@ -32,8 +32,15 @@ func (d *Directory) OwnAttributeWritable(ctx context.Context, dn, password, attr
 	probe := "ldapauth-write-probe-" + hex.EncodeToString(nonce[:])
 	ctx, cancel := context.WithTimeout(ctx, d.opts.DialTimeout+d.opts.RequestTimeout)
 	defer cancel()
+	eps, err := d.currentEndpoints(ctx)
+	if err != nil {
+		return false, err
+	}
+	if len(eps) == 0 {
+		return false, errors.New("no directory server to ask")
+	}
 	var writable bool
-	err := d.withConn(ctx, d.endpoints[0].user, func(c *ldap.Conn) error {
+	err = d.withConn(ctx, eps[0].user, func(c *ldap.Conn) error {
 		if err := d.bindUser(ctx, c, dn, password); err != nil {
 			return err
 		}
