@@ -316,29 +316,20 @@ func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, key
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.timeout)
 	defer cancel()
 	call := &scriptCall{op: op, script: s, keys: keys, args: args}
-	batch, wait := a.takeReleases(keys[0])
-	if wait != nil {
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			a.requeue(batch.calls)
-			a.releasesDone(batch)
-			return nil, a.wrap(op, ctx.Err())
-		}
-	}
+	releases := a.takeReleases(keys[0])
 	if a.honoursDeadlines {
-		return a.runHere(ctx, op, batch, call)
+		return a.runHere(ctx, op, releases, call)
 	}
 	done := make(chan scriptResult, 1)
 	go func() {
-		defer a.releasesDone(batch)
+		defer a.releasesDone(releases)
 		// A panic here would kill the whole gateway: turn it into an error.
 		defer func() {
 			if p := recover(); p != nil {
 				done <- scriptResult{err: fmt.Errorf("panic in Redis client: %v", p)}
 			}
 		}()
-		a.send(ctx, batch.calls, call)
+		a.send(ctx, releases, call)
 		vals, err := call.result()
 		done <- scriptResult{vals, err}
 	}()
@@ -369,15 +360,15 @@ func contextTimeoutEnabled(client redis.UniversalClient) bool {
 
 // runHere is run on the caller's goroutine, for a client that ends the
 // call at ctx's deadline itself.
-func (a *RedisAttempts) runHere(ctx context.Context, op string, batch releaseBatch, call *scriptCall) (vals []int64, err error) {
-	defer a.releasesDone(batch)
+func (a *RedisAttempts) runHere(ctx context.Context, op string, releases []*scriptCall, call *scriptCall) (vals []int64, err error) {
+	defer a.releasesDone(releases)
 	defer func() {
 		// A panic in the client must not reach the gateway as one.
 		if p := recover(); p != nil {
 			vals, err = nil, a.wrap(op, fmt.Errorf("panic in Redis client: %v", p))
 		}
 	}()
-	a.send(ctx, batch.calls, call)
+	a.send(ctx, releases, call)
 	if vals, err = call.result(); err != nil {
 		return nil, a.wrap(op, err)
 	}
@@ -468,11 +459,15 @@ end
 return {0, 0}
 `)
 
-// succeededScript: ARGV id. Drops the claim and every failure; returns
-// {claims removed, 0}.
+// succeededScript: ARGV id. Drops the claim and, when the claim was still
+// there, every failure; returns {claims removed, 0}. Running it twice (a
+// deferred release and its copy) therefore changes nothing the second
+// time, even if failures were recorded in between.
 var succeededScript = redis.NewScript(`
 local removed = redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('DEL', KEYS[2])
+if removed == 1 then
+  redis.call('DEL', KEYS[2])
+end
 return {removed, 0}
 `)
 

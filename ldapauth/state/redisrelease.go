@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -57,22 +58,18 @@ func (c *scriptCall) result() ([]int64, error) {
 }
 
 // releaseQueue holds releases waiting to be sent, and remembers those on
-// their way: a later call for the same account waits for them, so on one
-// node a call never overtakes a release queued before it (it would see a
-// slot still taken and failures not yet forgotten).
+// their way. A later call for the same account that finds one of them
+// still on its way sends a copy ahead of itself in its own pipeline, so on
+// one node a call never overtakes a release queued before it (it would see
+// a slot still taken and failures not yet forgotten), and never waits for
+// another call's round trip. Releases are idempotent (see succeededScript),
+// so whichever copy arrives second changes nothing.
 type releaseQueue struct {
 	mu      sync.Mutex
 	pending []*scriptCall
 	timer   *time.Timer // armed while releases wait
-	// inFlight maps an account's lock key to the last batch carrying a
-	// release for it; the channel closes when Redis has answered.
-	inFlight map[string]chan struct{}
-}
-
-// releaseBatch is the releases one pipeline carries.
-type releaseBatch struct {
-	calls []*scriptCall
-	done  chan struct{}
+	// inFlight maps an account's lock key to its releases on their way.
+	inFlight map[string][]*scriptCall
 }
 
 // deferRelease queues the reservation's release.
@@ -96,62 +93,67 @@ func (r *redisReservation) deferRelease(op string, s *redis.Script) {
 	q.mu.Unlock()
 }
 
-// takeReleases empties the queue for the caller to send, and returns the
-// batch of another caller still carrying a release for account (the lock
-// key; "" for none), which the caller must wait for.
-func (a *RedisAttempts) takeReleases(account string) (mine releaseBatch, wait chan struct{}) {
+// takeReleases empties the queue for the caller to send, preceded by
+// copies of the releases for account (its lock key; "" for none) that
+// other calls are still carrying. The caller gives the result to
+// releasesDone once Redis has answered.
+func (a *RedisAttempts) takeReleases(account string) []*scriptCall {
 	q := &a.releases
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if account != "" {
-		wait = q.inFlight[account]
-	}
 	if q.timer != nil {
 		q.timer.Stop()
 		q.timer = nil
 	}
-	if len(q.pending) == 0 {
-		return releaseBatch{}, wait
+	var out []*scriptCall
+	if account != "" {
+		for _, c := range q.inFlight[account] {
+			out = append(out, &scriptCall{op: c.op, script: c.script, keys: c.keys, args: c.args})
+		}
 	}
-	mine = releaseBatch{calls: q.pending, done: make(chan struct{})}
+	if len(q.pending) > 0 && q.inFlight == nil {
+		q.inFlight = map[string][]*scriptCall{}
+	}
+	for _, c := range q.pending {
+		q.inFlight[c.keys[0]] = append(q.inFlight[c.keys[0]], c)
+	}
+	out = append(out, q.pending...)
 	q.pending = nil
-	if q.inFlight == nil {
-		q.inFlight = map[string]chan struct{}{}
-	}
-	for _, c := range mine.calls {
-		q.inFlight[c.keys[0]] = mine.done
-	}
-	return mine, wait
+	return out
 }
 
-// releasesDone records that Redis answered a batch.
-func (a *RedisAttempts) releasesDone(b releaseBatch) {
-	if b.done == nil {
+// releasesDone forgets releases Redis has answered (copies are not
+// remembered, so they are skipped).
+func (a *RedisAttempts) releasesDone(calls []*scriptCall) {
+	if len(calls) == 0 {
 		return
 	}
 	q := &a.releases
 	q.mu.Lock()
-	for _, c := range b.calls {
-		if q.inFlight[c.keys[0]] == b.done {
-			delete(q.inFlight, c.keys[0])
+	defer q.mu.Unlock()
+	for _, c := range calls {
+		k := c.keys[0]
+		rest := slices.DeleteFunc(q.inFlight[k], func(x *scriptCall) bool { return x == c })
+		if len(rest) == 0 {
+			delete(q.inFlight, k)
+		} else {
+			q.inFlight[k] = rest
 		}
 	}
-	q.mu.Unlock()
-	close(b.done)
 }
 
 // flushReleases sends the queued releases on their own, bounded by the
 // timeout. It runs on a timer only while releases wait.
 func (a *RedisAttempts) flushReleases() {
 	defer func() { _ = recover() }() // a panic here must never reach the gateway
-	batch, _ := a.takeReleases("")
-	if len(batch.calls) == 0 {
+	calls := a.takeReleases("")
+	if len(calls) == 0 {
 		return
 	}
-	defer a.releasesDone(batch)
+	defer a.releasesDone(calls)
 	ctx, cancel := context.WithTimeout(context.Background(), a.timeout)
 	defer cancel()
-	a.send(ctx, batch.calls, nil)
+	a.send(ctx, calls, nil)
 }
 
 // send runs the releases and main (nil from flushReleases) in one
