@@ -55,6 +55,7 @@ type Gate struct {
 	audit    *slog.Logger               // nil when audit_log is off
 	locks    *gocache.Cache             // locks this gate saw, to log when they end
 	release  func()                     // gives shared resources back
+	watcher  *directory.Watcher         // evicts decisions on directory changes; nil when unwatched
 	rules    accessRules
 	policies policyMapper
 	keys     sessionKeys
@@ -355,11 +356,14 @@ const busyRetryAfter = time.Second
 // every waiting request, and the directory bounds it by its timeouts.
 func (g *Gate) decide(username, password string, mac state.MAC, client string) decision {
 	start := time.Now()
+	// An eviction between here and the store means the answer may predate
+	// a change: it is returned but not cached.
+	gen := g.cache.Generation()
 	id, err := g.dir.Authenticate(context.Background(), username, password, g.guardFor(client))
 	d := decision{username: username, ldap: time.Since(start)}
 	if err == nil {
 		grant := g.newGrant(id)
-		g.cache.StoreGrant(mac, id.ID, grant, time.Now())
+		g.store(gen, mac, id, grant)
 		d.grant, d.username, d.outcome = grant, id.Username, grantOutcome(grant)
 		if !grant.Allowed {
 			d.reason = "not in allowed_users or required_groups"
@@ -380,7 +384,7 @@ func (g *Gate) decide(username, password string, mac state.MAC, client string) d
 			d.reason += ": " + de.AccountState
 		}
 		g.log.Debug("the directory refused the credentials", "user", truncate(d.username), "error", err.Error())
-		g.cache.StoreRejection(mac)
+		g.cache.StoreRejectionSince(gen, mac)
 	case directory.KindRefused:
 		d.outcome = OutcomeThrottled
 		d.retryAfter = busyRetryAfter
@@ -405,6 +409,16 @@ func (g *Gate) decide(username, password string, mac state.MAC, client string) d
 		g.log.Error("the directory check failed in a way only the configuration or directory data explains", "error", err.Error())
 	}
 	return d
+}
+
+// store caches a success, indexed by what it depended on when a watch
+// may evict it.
+func (g *Gate) store(gen state.Generation, mac state.MAC, id *directory.Identity, grant *Grant) {
+	var deps []string
+	if g.watcher != nil {
+		deps = directory.DependencyKeys(id)
+	}
+	g.cache.StoreWatched(gen, mac, id.ID, deps, grant, time.Now())
 }
 
 // errClientLimited marks a refusal by the per-client bound.

@@ -52,7 +52,8 @@ type Registry struct {
 	mu   sync.Mutex
 	apis map[string]*apiState // by API ID
 
-	shared sharedSet
+	shared  sharedSet
+	watches watchSet
 }
 
 // RegistryOptions is what the gateway binding tells the registry about the
@@ -176,6 +177,9 @@ func (reg *Registry) gateFor(api *apiState, info APIInfo, cfg *Config, redisClie
 		err = &ConfigError{Key: "config_data", Problem: err.Error()}
 		reg.logConfigError(info, err)
 		return nil, err
+	}
+	if cfg.Watches() {
+		reg.watch(gate, reg.log.With("api_id", info.ID, "api_name", info.Name))
 	}
 	if gate.RandomSessionSecret() {
 		reg.log.Info("no session_key_secret set; session IDs are per gateway process, so rate limits and quotas are counted per node",
