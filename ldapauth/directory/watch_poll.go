@@ -176,4 +176,3 @@ func (s *watchSource) missing(conn *ldap.Conn, tracked []string) ([]Change, erro
 	}
 	return gone, nil
 }
-

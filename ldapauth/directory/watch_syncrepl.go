@@ -160,4 +160,3 @@ func (s *watchSource) noteRefresh(base int, cookie []byte, done bool, refreshed 
 		refreshed[base] = true
 	}
 }
-
