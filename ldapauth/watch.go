@@ -125,7 +125,7 @@ func (s cacheSink) Tracked() []string {
 // watch subscribes g's cache to its directory's watch. It logs, and
 // leaves the gate unwatched, when the watch cannot be made.
 func (reg *Registry) watch(g *Gate, log *slog.Logger) {
-	w, release, err := reg.watches.acquire(g.cfg, log)
+	w, release, err := reg.watches.acquire(g.cfg, reg.log)
 	if err != nil {
 		log.Error("cannot watch the directory for revocations; cached decisions live their full cache_ttl", "key", "revocation_watch", "error", err.Error())
 		return
