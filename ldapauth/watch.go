@@ -141,3 +141,7 @@ func (reg *Registry) watch(g *Gate, log *slog.Logger) {
 		}
 	}
 }
+
+// Watched reports whether a live directory watch evicts this gate's
+// decisions right now.
+func (g *Gate) Watched() bool { return g.watcher != nil && g.watcher.Live() }

@@ -4,8 +4,10 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/TykTechnologies/tyk/apidef"
 
@@ -92,15 +94,44 @@ func BenchmarkGateCacheHit(b *testing.B) {
 		b.Fatal("warm-up request refused")
 	}
 	b.Run("Floor", benchFloor)
-	b.Run("Check", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			r.Header["Authorization"] = auth
-			if g.Check(r).Outcome != ldapauth.OutcomeGranted {
-				b.Fatal("refused")
+	check := func(g *ldapauth.Gate) func(b *testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				r.Header["Authorization"] = auth
+				if g.Check(r).Outcome != ldapauth.OutcomeGranted {
+					b.Fatal("refused")
+				}
 			}
 		}
-	})
+	}
+	b.Run("Check", check(g))
+	b.Run("CheckWatched", check(watchedGate(b, r)))
+}
+
+// watchedGate is the benchmark's gate with a live revocation watch (a
+// service account, so the registry starts one), warmed.
+func watchedGate(b *testing.B, r *http.Request) *ldapauth.Gate {
+	srv := sharedLDAP(b)
+	cfg := hotConfig(srv)
+	cfg["bind_dn"], cfg["bind_password"] = slapdtest.ServiceAccountDN, slapdtest.ServiceAccountPassword
+	reg := ldapauth.NewRegistry(ldapauth.RegistryOptions{})
+	b.Cleanup(reg.Close)
+	g, err := reg.Admit("bench-watched", ldapauth.APISource{Info: ldapauth.APIInfo{ID: "bench-watched"}, Config: cfg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !g.Watched() {
+		if time.Now().After(deadline) {
+			b.Fatal("the revocation watch did not start")
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the watch
+	}
+	if g.Check(r).Outcome != ldapauth.OutcomeGranted {
+		b.Fatal("warm-up request refused")
+	}
+	return g
 }
 
 // BenchmarkHotPathParallel is the same under many goroutines; run it with
