@@ -50,7 +50,7 @@ type SourceReport struct {
 type Step struct {
 	// Name is one of: definition, config, connect, tls, starttls,
 	// service bind, search, user bind, read entry, unique check, root dse,
-	// group search, groups, access, session.
+	// group search, groups, access, session, decision, revocation watch.
 	Name string `json:"name"`
 	// Server is the directory server URL the step talked to.
 	Server string `json:"server,omitempty"`

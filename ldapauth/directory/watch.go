@@ -41,6 +41,8 @@ type Watcher struct {
 
 	live      atomic.Bool
 	mechanism atomic.Value // Mechanism in use (or last tried)
+	caps      atomic.Value // Capabilities of the server last connected to
+	lastErr   atomic.Value // string: why the last session ended
 	events    atomic.Uint64
 
 	cancel context.CancelFunc
@@ -266,6 +268,7 @@ func (w *Watcher) run(ctx context.Context, src *watchSource) {
 		if ctx.Err() != nil {
 			break
 		}
+		w.lastErr.Store(errString(err))
 		if wasLive {
 			w.log.Warn("directory watch lost; cached decisions now live at most cache_ttl until it is back",
 				"mechanism", string(mech), "bases", strings.Join(w.bases, "; "), "error", errString(err))
@@ -384,6 +387,7 @@ func (s *watchSource) connect(ctx context.Context) (*ldap.Conn, Server, error) {
 			continue
 		}
 		s.offersSyncrepl, s.activeDirectory, s.highestUSN = caps.Syncrepl, caps.ActiveDirectory, caps.HighestUSN
+		s.w.caps.Store(caps)
 		return conn, srv, nil
 	}
 	return nil, Server{}, lastErr
@@ -431,4 +435,17 @@ func classifyOp(what string, err error) error {
 		return unavailable(what+" failed", err)
 	}
 	return misconfigured(what+" failed", err)
+}
+
+// Capabilities returns what the server the watch last connected to
+// offers.
+func (w *Watcher) Capabilities() Capabilities {
+	c, _ := w.caps.Load().(Capabilities)
+	return c
+}
+
+// LastError says why the last watch session ended, or "" if none has.
+func (w *Watcher) LastError() string {
+	s, _ := w.lastErr.Load().(string)
+	return s
 }
