@@ -68,6 +68,10 @@ type RegistryOptions struct {
 	// ClientIP tells a request's client address by the gateway's rules;
 	// nil uses the host of RemoteAddr.
 	ClientIP func(*http.Request) string
+	// OnRevocation, when set, is called for every change or resync a
+	// directory watch delivers (for metrics); keys is how many dependency
+	// keys it named. It runs on the watch's goroutine and must not block.
+	OnRevocation func(mechanism string, resync bool, keys int)
 }
 
 type apiEntry struct {
@@ -92,7 +96,11 @@ func NewRegistry(opts RegistryOptions) *Registry {
 	if opts.Logger == nil {
 		opts.Logger = logx.Discard()
 	}
-	return &Registry{log: opts.Logger, opts: opts, apis: make(map[string]*apiState), shared: newSharedSet()}
+	reg := &Registry{log: opts.Logger, opts: opts, apis: make(map[string]*apiState), shared: newSharedSet()}
+	if opts.OnRevocation != nil {
+		reg.watches.onEvent = func(m directory.Mechanism, resync bool, keys int) { opts.OnRevocation(string(m), resync, keys) }
+	}
+	return reg
 }
 
 // Lookup returns the gate for the API whose definition is identified by

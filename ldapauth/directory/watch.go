@@ -259,6 +259,12 @@ func (w *Watcher) tracked() []string {
 // failure log once, back off and start again.
 func (w *Watcher) run(ctx context.Context, src *watchSource) {
 	defer close(w.done)
+	defer func() {
+		if r := recover(); r != nil {
+			w.live.Store(false)
+			w.log.Error("directory watch stopped by a fault; cached decisions live at most cache_ttl", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
 	backoff := watchMinBackoff
 	downLogged := false
 	for ctx.Err() == nil {
