@@ -14,9 +14,13 @@ import (
 // controlNotification is Active Directory's change-notification control.
 const controlNotification = "1.2.840.113556.1.4.528"
 
-// TestSambaWatchMechanisms records what the Samba AD DC really offers an
-// ordinary service account for following changes, which is why the
-// plugin polls uSNChanged there (docs/revocation.md).
+// TestSambaWatchMechanisms pins down what the Samba AD DC really offers an
+// ordinary service account for following changes (docs/revocation.md):
+// the root DSE lists DirSync and change notification but not RFC 4533;
+// DirSync is refused (operations error: it needs the replicating-changes
+// right); a change-notification search is accepted and pushes a modified
+// entry. The plugin polls uSNChanged, which needs no special right and,
+// unlike notification, sees deletes through its existence check.
 func TestSambaWatchMechanisms(t *testing.T) {
 	e := newEnv(t)
 	e.ensureServiceAccount()
@@ -32,12 +36,16 @@ func TestSambaWatchMechanisms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("root DSE: syncrepl %v, DirSync %v, notification %v, AD %v, highestCommittedUSN %q",
-		caps.Syncrepl, caps.DirSync, caps.Notification, caps.ActiveDirectory, caps.HighestUSN)
+	if caps.Syncrepl || !caps.DirSync || !caps.Notification || !caps.ActiveDirectory || caps.HighestUSN == "" {
+		t.Fatalf("root DSE: syncrepl %v, DirSync %v, notification %v, AD %v, highestCommittedUSN %q; want false, true, true, true, set",
+			caps.Syncrepl, caps.DirSync, caps.Notification, caps.ActiveDirectory, caps.HighestUSN)
+	}
 
 	_, dirSyncErr := conn.DirSync(ldap.NewSearchRequest(adtest.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
 		"(objectClass=user)", []string{"1.1"}, nil), 0, 0, nil)
-	t.Logf("DirSync as the service account: %v", dirSyncErr)
+	if !ldap.IsErrorWithCode(dirSyncErr, ldap.LDAPResultOperationsError) {
+		t.Fatalf("DirSync as an ordinary account: %v, want operations error (no replicating-changes right)", dirSyncErr)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -65,9 +73,11 @@ func TestSambaWatchMechanisms(t *testing.T) {
 	}
 	select {
 	case dn := <-got:
-		t.Logf("change notification as the service account: %s", dn)
+		if dn != alice.DN {
+			t.Fatalf("change notification pushed %q, want %q", dn, alice.DN)
+		}
 	case <-time.After(3 * time.Second):
-		t.Logf("change notification as the service account: nothing within 3s of a change")
+		t.Fatal("change notification pushed nothing within 3s of a change")
 	}
 	cancel()
 }
