@@ -27,10 +27,10 @@ import (
 // modifyTimestamp elsewhere) plus a check that the entries cached decisions
 // depend on still exist (a delete leaves no changed entry behind).
 //
-// Fail safe: whenever the watch was not live (start, a dropped connection,
-// a restarted server) every sink is told to Resync, i.e. drop everything,
-// once the watch is live again; until then decisions live at most their
-// configured time to live.
+// Fail safe: after a gap (a dropped connection, a restarted server) every
+// sink is told to Resync, i.e. drop everything, once the watch is live
+// again; while no watch is live, decisions live at most their configured
+// time to live.
 type Watcher struct {
 	opts  WatchOptions
 	log   *slog.Logger
@@ -40,6 +40,7 @@ type Watcher struct {
 	sinks map[*sinkHandle]struct{}
 
 	live      atomic.Bool
+	everLive  atomic.Bool // a session went live before: a new one follows a gap
 	mechanism atomic.Value // Mechanism in use (or last tried)
 	caps      atomic.Value // Capabilities of the server last connected to
 	lastErr   atomic.Value // string: why the last session ended
@@ -341,11 +342,15 @@ func (w *Watcher) follow(ctx context.Context, src *watchSource) (mech Mechanism,
 	return mech, src.poll(ctx, conn, srv, mech)
 }
 
-// becameLive is called by a mechanism once it follows changes: every
-// sink drops what it cached before, because changes before this moment
-// were not followed.
+// becameLive is called by a mechanism once it follows changes. After a
+// gap (an earlier session was live, then dropped) every sink drops what it
+// cached, because changes during the gap were not followed. The first
+// session resyncs nothing: decisions cached before any watch was live were
+// never promised more than their cache_ttl.
 func (w *Watcher) becameLive(mech Mechanism, srv Server) {
-	w.resync()
+	if w.everLive.Swap(true) {
+		w.resync()
+	}
 	w.live.Store(true)
 	w.log.Info("directory watch started", "mechanism", string(mech), "server", srv.URL, "bases", strings.Join(w.bases, "; "))
 }
