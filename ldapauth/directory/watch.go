@@ -40,7 +40,7 @@ type Watcher struct {
 	sinks map[*sinkHandle]struct{}
 
 	live      atomic.Bool
-	everLive  atomic.Bool // a session went live before: a new one follows a gap
+	everLive  atomic.Bool  // a session went live before: a new one follows a gap
 	mechanism atomic.Value // Mechanism in use (or last tried)
 	caps      atomic.Value // Capabilities of the server last connected to
 	lastErr   atomic.Value // string: why the last session ended

@@ -32,6 +32,11 @@ const existenceBatch = 100
 
 type pollState struct {
 	mech Mechanism
+	// dnAttr is the attribute a filter can match an entry's DN with
+	// (entryDN, distinguishedName), or "" when the server has none; then
+	// existence is checked one entry at a time, a batch per look.
+	dnAttr string
+	next   int // round-robin position of one-at-a-time existence checks
 	// uSNChanged polling: the highest USN seen.
 	usn uint64
 	// modifyTimestamp polling: the latest timestamp seen (generalized
@@ -54,6 +59,7 @@ func (s *watchSource) poll(ctx context.Context, conn *ldap.Conn, srv Server, mec
 			return err
 		}
 	}
+	st.dnAttr = s.dnFilterAttribute(conn)
 	s.w.becameLive(mech, srv)
 	tick := time.NewTicker(s.pollEvery)
 	defer tick.Stop()
@@ -67,7 +73,7 @@ func (s *watchSource) poll(ctx context.Context, conn *ldap.Conn, srv Server, mec
 		if err != nil {
 			return err
 		}
-		gone, err := s.missing(conn, s.w.tracked())
+		gone, err := s.missing(conn, st, s.w.tracked())
 		if err != nil {
 			return err
 		}
@@ -130,48 +136,79 @@ func (s *watchSource) changedSince(conn *ldap.Conn, st *pollState) ([]Change, er
 	return changes, nil
 }
 
+// dnFilterAttribute finds the attribute this server matches DNs with in a
+// filter, by asking for a base it knows exists.
+func (s *watchSource) dnFilterAttribute(conn *ldap.Conn) string {
+	for _, attr := range []string{"entryDN", "distinguishedName"} {
+		f := "(" + attr + "=" + ldap.EscapeFilter(s.bases[0]) + ")"
+		res, err := conn.Search(ldap.NewSearchRequest(s.bases[0], ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, f, []string{"1.1"}, nil))
+		if err == nil && len(res.Entries) == 1 {
+			return attr
+		}
+	}
+	return ""
+}
+
 // missing returns the tracked DNs that no longer name an entry under the
-// bases.
-func (s *watchSource) missing(conn *ldap.Conn, tracked []string) ([]Change, error) {
-	byBase := make([][]string, len(s.bases))
+// bases: one search per existenceBatch DNs where the server matches DNs in
+// filters, else one base search per DN, existenceBatch of them per look in
+// turn.
+func (s *watchSource) missing(conn *ldap.Conn, st *pollState, tracked []string) ([]Change, error) {
+	var under []string
 	for _, dn := range tracked {
-		for i, b := range s.bases {
+		for _, b := range s.bases {
 			if IsUnder(dn, b) {
-				byBase[i] = append(byBase[i], dn)
+				under = append(under, dn)
 				break
 			}
 		}
 	}
-	attr := "entryDN"
-	if s.activeDirectory {
-		attr = "distinguishedName"
+	if st.dnAttr == "" {
+		return s.missingOneByOne(conn, st, under)
 	}
 	var gone []Change
-	for i, dns := range byBase {
-		for len(dns) > 0 {
-			batch := dns[:min(existenceBatch, len(dns))]
-			dns = dns[len(batch):]
-			var f strings.Builder
-			f.WriteString("(|")
-			for _, dn := range batch {
-				f.WriteString("(" + attr + "=" + ldap.EscapeFilter(dn) + ")")
-			}
-			f.WriteString(")")
-			res, err := conn.Search(ldap.NewSearchRequest(s.bases[i], ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false, f.String(), []string{"1.1"}, nil))
+	for len(under) > 0 {
+		batch := under[:min(existenceBatch, len(under))]
+		under = under[len(batch):]
+		var f strings.Builder
+		f.WriteString("(|")
+		for _, dn := range batch {
+			f.WriteString("(" + st.dnAttr + "=" + ldap.EscapeFilter(dn) + ")")
+		}
+		f.WriteString(")")
+		found := map[string]bool{}
+		for _, base := range s.bases {
+			res, err := conn.Search(ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false, f.String(), []string{"1.1"}, nil))
 			if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
-				return nil, classifyOp("checking that cached entries still exist under "+s.bases[i], err)
+				return nil, classifyOp("checking that cached entries still exist under "+base, err)
 			}
-			found := map[string]bool{}
 			if res != nil {
 				for _, e := range res.Entries {
 					found[NormalizeDN(e.DN)] = true
 				}
 			}
-			for _, dn := range batch {
-				if !found[dn] {
-					gone = append(gone, Change{DN: dn})
-				}
+		}
+		for _, dn := range batch {
+			if !found[dn] {
+				gone = append(gone, Change{DN: dn})
 			}
+		}
+	}
+	return gone, nil
+}
+
+func (s *watchSource) missingOneByOne(conn *ldap.Conn, st *pollState, under []string) ([]Change, error) {
+	var gone []Change
+	for range min(existenceBatch, len(under)) {
+		st.next %= len(under)
+		dn := under[st.next]
+		st.next++
+		_, err := conn.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, "(objectClass=*)", []string{"1.1"}, nil))
+		switch {
+		case ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject):
+			gone = append(gone, Change{DN: dn})
+		case err != nil:
+			return nil, classifyOp("checking that "+dn+" still exists", err)
 		}
 	}
 	return gone, nil
