@@ -414,11 +414,13 @@ func (g *Gate) decide(username, password string, mac state.MAC, client string) d
 // store caches a success, indexed by what it depended on when a watch
 // may evict it.
 func (g *Gate) store(gen state.Generation, mac state.MAC, id *directory.Identity, grant *Grant) {
-	var deps []string
-	if g.watcher != nil {
-		deps = directory.DependencyKeys(id)
+	if g.watcher == nil {
+		g.cache.StoreWatched(gen, mac, id.ID, nil, grant, time.Now())
+		return
 	}
-	g.cache.StoreWatched(gen, mac, id.ID, deps, grant, time.Now())
+	if g.cache.StoreWatched(gen, mac, id.ID, directory.DependencyKeys(id), grant, time.Now()) {
+		g.watcher.Wake()
+	}
 }
 
 // errClientLimited marks a refusal by the per-client bound.

@@ -46,9 +46,16 @@ type Watcher struct {
 	lastErr   atomic.Value // string: why the last session ended
 	events    atomic.Uint64
 
-	cancel context.CancelFunc
-	done   chan struct{}
-	conn   atomic.Pointer[ldap.Conn] // the session's connection, closed by Close to unblock it
+	// The goroutine runs while anything cached depends on the directory:
+	// it ends after IdleAfter with nothing tracked, and Wake starts it
+	// again, so a watch never outlives the decisions it protects.
+	runMu   sync.Mutex
+	closed  bool
+	running atomic.Bool
+	cancel  context.CancelFunc
+	done    chan struct{}
+	src     *watchSource
+	conn    atomic.Pointer[ldap.Conn] // the session's connection, closed by Close to unblock it
 }
 
 // ChangeSink receives what a Watcher learns. Its methods are called from
@@ -96,7 +103,16 @@ type WatchOptions struct {
 	// OnEvent, when set, is called for every change or resync delivered
 	// (for metrics); it must not block.
 	OnEvent func(mechanism Mechanism, resync bool, keys int)
+	// IdleAfter ends the watch's goroutine after this long with nothing
+	// tracked by any sink (default DefaultIdleAfter); Wake restarts it.
+	IdleAfter time.Duration
 }
+
+// DefaultIdleAfter is WatchOptions.IdleAfter's default.
+const DefaultIdleAfter = time.Minute
+
+// errIdle ends a session when nothing cached depends on the directory.
+var errIdle = errors.New("nothing cached depends on the directory")
 
 // DefaultPollInterval is WatchOptions.PollInterval's default.
 const DefaultPollInterval = time.Second
@@ -158,19 +174,55 @@ func NewWatcher(opts Options, wopts WatchOptions) (*Watcher, error) {
 		servers := slices.Clone(opts.Servers)
 		wopts.Servers = func() []Server { return servers }
 	}
+	if wopts.IdleAfter <= 0 {
+		wopts.IdleAfter = DefaultIdleAfter
+	}
 	w := &Watcher{
 		opts:  wopts,
 		log:   opts.Logger,
 		bases: bases,
 		sinks: map[*sinkHandle]struct{}{},
-		done:  make(chan struct{}),
 	}
 	w.mechanism.Store(MechanismNone)
-	ctx, cancel := context.WithCancel(context.Background())
-	w.cancel = cancel
-	src := watchSource{opts: opts, bases: bases, pollEvery: wopts.PollInterval, w: w}
-	go w.run(ctx, &src)
+	w.src = &watchSource{opts: opts, bases: bases, pollEvery: wopts.PollInterval, w: w}
+	w.runMu.Lock()
+	w.start()
+	w.runMu.Unlock()
 	return w, nil
+}
+
+// start runs the watch's goroutine; runMu is held.
+func (w *Watcher) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel, w.done = cancel, make(chan struct{})
+	w.running.Store(true)
+	go w.run(ctx, w.src, w.done)
+}
+
+// Wake starts the watch again if it ended for want of anything to watch.
+// Callers call it after caching a decision that depends on the directory.
+func (w *Watcher) Wake() {
+	if w.running.Load() {
+		return
+	}
+	w.runMu.Lock()
+	defer w.runMu.Unlock()
+	if !w.closed && !w.running.Load() {
+		w.start()
+	}
+}
+
+// Running reports whether the watch's goroutine runs.
+func (w *Watcher) Running() bool { return w.running.Load() }
+
+// idle reports whether nothing has been tracked since *busy plus
+// IdleAfter, moving *busy to now while something is.
+func (w *Watcher) idle(tracked int, busy *time.Time) bool {
+	if tracked > 0 {
+		*busy = time.Now()
+		return false
+	}
+	return time.Since(*busy) >= w.opts.IdleAfter
 }
 
 type sinkHandle struct{ sink ChangeSink }
@@ -195,11 +247,15 @@ func (w *Watcher) Subscribe(s ChangeSink) (unsubscribe func()) {
 // Close stops the watch and waits for its goroutine to end. Closing the
 // connection ends an operation in flight at once.
 func (w *Watcher) Close() {
-	w.cancel()
+	w.runMu.Lock()
+	w.closed = true
+	cancel, done := w.cancel, w.done
+	w.runMu.Unlock()
+	cancel()
 	if c := w.conn.Load(); c != nil {
 		c.Close()
 	}
-	<-w.done
+	<-done
 }
 
 // Live reports whether changes are being followed right now.
@@ -258,8 +314,13 @@ func (w *Watcher) tracked() []string {
 
 // run keeps a watch going until ctx ends: connect, follow, and on any
 // failure log once, back off and start again.
-func (w *Watcher) run(ctx context.Context, src *watchSource) {
-	defer close(w.done)
+func (w *Watcher) run(ctx context.Context, src *watchSource, done chan struct{}) {
+	defer func() {
+		w.runMu.Lock()
+		w.running.Store(false)
+		w.runMu.Unlock()
+		close(done)
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			w.live.Store(false)
@@ -268,12 +329,17 @@ func (w *Watcher) run(ctx context.Context, src *watchSource) {
 	}()
 	backoff := watchMinBackoff
 	downLogged := false
+	busy := time.Now()
 	for ctx.Err() == nil {
 		started := time.Now()
 		mech, err := w.follow(ctx, src)
 		wasLive := w.live.Swap(false)
 		if ctx.Err() != nil {
 			break
+		}
+		if errors.Is(err, errIdle) || w.idle(len(w.tracked()), &busy) {
+			w.log.Info("directory watch paused: nothing cached depends on the directory", "bases", strings.Join(w.bases, "; "))
+			return
 		}
 		w.lastErr.Store(errString(err))
 		if wasLive {

@@ -63,17 +63,22 @@ func (s *watchSource) poll(ctx context.Context, conn *ldap.Conn, srv Server, mec
 	s.w.becameLive(mech, srv)
 	tick := time.NewTicker(s.pollEvery)
 	defer tick.Stop()
+	busy := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:
 		}
+		tracked := s.w.tracked()
+		if s.w.idle(len(tracked), &busy) {
+			return errIdle
+		}
 		changes, err := s.changedSince(conn, st)
 		if err != nil {
 			return err
 		}
-		gone, err := s.missing(conn, st, s.w.tracked())
+		gone, err := s.missing(conn, st, tracked)
 		if err != nil {
 			return err
 		}

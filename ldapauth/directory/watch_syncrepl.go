@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"time"
 
 	ldap "github.com/go-ldap/ldap/v3"
 )
@@ -83,11 +84,19 @@ func (s *watchSource) syncrepl(ctx context.Context, conn *ldap.Conn, srv Server)
 
 	refreshed := make([]bool, len(s.bases))
 	live := false
+	idleCheck := time.NewTicker(s.pollEvery)
+	defer idleCheck.Stop()
+	busy := time.Now()
 	for {
 		var it syncItem
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-idleCheck.C:
+			if s.w.idle(len(s.w.tracked()), &busy) {
+				return errIdle
+			}
+			continue
 		case it = <-items:
 		}
 		if it.err != nil {

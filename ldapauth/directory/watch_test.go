@@ -184,3 +184,39 @@ func TestChangeKeys(t *testing.T) {
 		}
 	}
 }
+
+// A watch with nothing to protect ends its goroutine and connection, and
+// Wake (a decision was cached) starts it again.
+func TestWatcherPausesWhenNothingIsCached(t *testing.T) {
+	srv := slapdtest.StartT(t)
+	w, err := NewWatcher(watchOptions(t, srv), WatchOptions{PollInterval: 50 * time.Millisecond, IdleAfter: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	sink := &recordingSink{}
+	defer w.Subscribe(sink)()
+	waitFor(t, 10*time.Second, "the idle watch ends", func() bool { return !w.Running() })
+	if w.Live() {
+		t.Fatal("a paused watch reports itself live")
+	}
+	sink.mu.Lock()
+	sink.tracked = []string{NormalizeDN("uid=alice," + slapdtest.PeopleDN)}
+	sink.mu.Unlock()
+	w.Wake()
+	waitFor(t, 10*time.Second, "the woken watch goes live", w.Live)
+	_, resyncs := sink.snapshot()
+	if resyncs == 0 {
+		t.Fatal("a watch resumed after a pause did not resync: changes during the pause would be missed")
+	}
+	if err := srv.SetPassword("uid=alice,"+slapdtest.PeopleDN, "alice-new-2"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, "the change delivered", func() bool {
+		keys, _ := sink.snapshot()
+		return slices.Contains(keys, "dn:"+NormalizeDN("uid=alice,"+slapdtest.PeopleDN))
+	})
+	if !w.Running() {
+		t.Fatal("the watch paused while something was tracked")
+	}
+}

@@ -118,10 +118,12 @@ func (c *Cache[G]) pruneIndexLocked() {
 	}
 }
 
-// IndexKeys lists the dependency keys successes are indexed under.
+// IndexKeys lists the dependency keys of the successes still cached
+// (it drops the index entries of expired ones first).
 func (c *Cache[G]) IndexKeys() []string {
 	c.indexMu.Lock()
 	defer c.indexMu.Unlock()
+	c.pruneIndexLocked()
 	keys := make([]string, 0, len(c.deps))
 	for k := range c.deps {
 		keys = append(keys, k)
