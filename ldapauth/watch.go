@@ -1,6 +1,7 @@
 package ldapauth
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -107,8 +108,19 @@ func (s *watchSet) acquire(cfg *Config, log *slog.Logger) (*directory.Watcher, f
 	}, nil
 }
 
-// cacheSink lets a watch evict from a gate's cache.
-type cacheSink struct{ cache *state.Cache[*Grant] }
+// cacheSink lets a watch evict from a gate's cache, and tells it the
+// servers the gate's directory uses now.
+type cacheSink struct {
+	cache *state.Cache[*Grant]
+	dir   Authenticator
+}
+
+func (s cacheSink) CurrentServers(ctx context.Context) ([]directory.Server, error) {
+	if src, ok := s.dir.(directory.ServerSource); ok {
+		return src.CurrentServers(ctx)
+	}
+	return nil, nil
+}
 
 func (s cacheSink) Changed(keys []string) { s.cache.Evict(keys) }
 func (s cacheSink) Resync()               { s.cache.EvictAll() }
@@ -130,7 +142,7 @@ func (reg *Registry) watch(g *Gate, log *slog.Logger) {
 		log.Error("cannot watch the directory for revocations; cached decisions live their full cache_ttl", "key", "revocation_watch", "error", err.Error())
 		return
 	}
-	unsubscribe := w.Subscribe(cacheSink{g.cache})
+	unsubscribe := w.Subscribe(cacheSink{cache: g.cache, dir: g.dir})
 	g.watcher = w
 	prev := g.release
 	g.release = func() {

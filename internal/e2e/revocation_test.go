@@ -11,7 +11,7 @@ import (
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
-	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost"
 )
 
@@ -42,7 +42,11 @@ func TestRevocation(t *testing.T) {
 			srv := slapdtest.StartT(t, append(tc.opts, slapdtest.WithPasswordPolicy(slapdtest.PasswordPolicy{MaxFailure: 100}))...)
 			g := e2etest.NewGateway(t, "../../plugin", tykhost.Options{})
 			e := &env{t: t, ldap: srv, so: g.Plugin, host: g.Host, srv: g.Server, up: &upstream{g.Upstream}}
-			proxy := testutil.StartTCPProxy(t, srv.Addr())
+			proxy, err := testserver.StartProxy("127.0.0.1:0", srv.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = proxy.Close() })
 			common := []interface{}{
 				"urls", "ldap://" + proxy.Addr(), "bind_dn", slapdtest.ServiceAccountDN, "bind_password", slapdtest.ServiceAccountPassword,
 				"group_source", "search", "group_base_dn", slapdtest.GroupsDN, "required_groups", []string{"developers"},

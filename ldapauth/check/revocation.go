@@ -29,7 +29,18 @@ func revocationStep(cfg *ldapauth.Config) Step {
 	if cfg.RevocationWatch == ldapauth.RevocationPoll {
 		mode = directory.WatchPoll
 	}
-	w, err := directory.NewWatcher(cfg.Directory, directory.WatchOptions{Mode: mode, PollInterval: cfg.RevocationPollInterval})
+	wopts := directory.WatchOptions{Mode: mode, PollInterval: cfg.RevocationPollInterval}
+	if cfg.Directory.Discovery != nil {
+		// The servers found through DNS, as the gateway's watch uses them.
+		dir, err := directory.New(cfg.Directory)
+		if err != nil {
+			step.Error = err.Error()
+			return step
+		}
+		defer dir.Close()
+		wopts.Servers = dir.CurrentServers
+	}
+	w, err := directory.NewWatcher(cfg.Directory, wopts)
 	if err != nil {
 		step.Error = err.Error()
 		step.Advice = "set revocation_watch to \"off\", or fix the configuration"

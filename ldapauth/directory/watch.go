@@ -71,6 +71,40 @@ type ChangeSink interface {
 	Tracked() []string
 }
 
+// ServerSource is a sink that knows the directory's current servers
+// (*Directory is one); the watch connects to what it says.
+type ServerSource interface {
+	CurrentServers(ctx context.Context) ([]Server, error)
+}
+
+// servers returns the servers to connect to now.
+func (w *Watcher) servers(ctx context.Context, fixed []Server) ([]Server, error) {
+	if w.opts.Servers != nil {
+		return w.opts.Servers(ctx)
+	}
+	var sources []ServerSource
+	w.each(func(s ChangeSink) {
+		if src, ok := s.(ServerSource); ok {
+			sources = append(sources, src)
+		}
+	})
+	var lastErr error
+	for _, src := range sources {
+		list, err := src.CurrentServers(ctx)
+		if err == nil && len(list) > 0 {
+			return list, nil
+		}
+		lastErr = err
+	}
+	if len(fixed) > 0 {
+		return fixed, nil
+	}
+	if lastErr == nil {
+		lastErr = errors.New("no directory server known yet")
+	}
+	return nil, lastErr
+}
+
 // WatchMode says which mechanisms a Watcher may use.
 type WatchMode string
 
@@ -98,8 +132,11 @@ type WatchOptions struct {
 	// PollInterval is how often polling looks for changes (default 1s).
 	PollInterval time.Duration
 	// Servers, when set, is asked for the servers on every (re)connect, in
-	// order of preference; default: the Options' Servers.
-	Servers func() []Server
+	// order of preference. Default: the first sink that is a ServerSource
+	// and has servers (the directory of an API using the watch, which may
+	// find its servers through DNS and change them at runtime), else the
+	// Options' Servers.
+	Servers func(ctx context.Context) ([]Server, error)
 	// OnEvent, when set, is called for every change or resync delivered
 	// (for metrics); it must not block.
 	OnEvent func(mechanism Mechanism, resync bool, keys int)
@@ -169,10 +206,6 @@ func NewWatcher(opts Options, wopts WatchOptions) (*Watcher, error) {
 	}
 	if wopts.PollInterval <= 0 {
 		wopts.PollInterval = DefaultPollInterval
-	}
-	if wopts.Servers == nil {
-		servers := slices.Clone(opts.Servers)
-		wopts.Servers = func() []Server { return servers }
 	}
 	if wopts.IdleAfter <= 0 {
 		wopts.IdleAfter = DefaultIdleAfter
@@ -445,8 +478,14 @@ type watchSource struct {
 // connect dials the servers in order and reads what the first one that
 // answers offers.
 func (s *watchSource) connect(ctx context.Context) (*ldap.Conn, Server, error) {
+	lookup, cancel := context.WithTimeout(ctx, s.opts.DialTimeout)
+	servers, err := s.w.servers(lookup, s.opts.Servers)
+	cancel()
+	if err != nil {
+		return nil, Server{}, err
+	}
 	var lastErr error = errors.New("no servers")
-	for _, srv := range s.w.opts.Servers() {
+	for _, srv := range servers {
 		d := dialer{
 			srv: srv, tls: s.opts.TLS.forHost(srv.Host), startTLS: s.opts.StartTLS,
 			dialTimeout: s.opts.DialTimeout, requestTimeout: s.opts.RequestTimeout,

@@ -9,7 +9,7 @@ import (
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/adtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
-	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 const (
@@ -34,7 +34,11 @@ func TestRevocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := testutil.StartTCPProxy(t, dcURL.Host)
+	proxy, err := testserver.StartProxy("127.0.0.1:0", dcURL.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = proxy.Close() })
 	group, err := e.dc.AddGroup("watched-group", adtest.GroupsDN)
 	if err != nil {
 		t.Fatal(err)
