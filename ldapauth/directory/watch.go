@@ -348,9 +348,15 @@ func (w *Watcher) tracked() []string {
 // run keeps a watch going until ctx ends: connect, follow, and on any
 // failure log once, back off and start again.
 func (w *Watcher) run(ctx context.Context, src *watchSource, done chan struct{}) {
+	paused := false
 	defer func() {
 		w.runMu.Lock()
 		w.running.Store(false)
+		// A decision cached while the watch was deciding to pause found it
+		// still running and did not wake it: look once more.
+		if paused && !w.closed && len(w.tracked()) > 0 {
+			w.start()
+		}
 		w.runMu.Unlock()
 		close(done)
 	}()
@@ -368,10 +374,14 @@ func (w *Watcher) run(ctx context.Context, src *watchSource, done chan struct{})
 		mech, err := w.follow(ctx, src)
 		wasLive := w.live.Swap(false)
 		if ctx.Err() != nil {
-			break
+			if wasLive {
+				w.log.Info("directory watch stopped", "mechanism", string(mech))
+			}
+			return
 		}
 		if errors.Is(err, errIdle) || w.idle(len(w.tracked()), &busy) {
 			w.log.Info("directory watch paused: nothing cached depends on the directory", "bases", strings.Join(w.bases, "; "))
+			paused = true
 			return
 		}
 		w.lastErr.Store(errString(err))
@@ -393,9 +403,6 @@ func (w *Watcher) run(ctx context.Context, src *watchSource, done chan struct{})
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, watchMaxBackoff)
-	}
-	if w.live.Swap(false) {
-		w.log.Info("directory watch stopped", "mechanism", string(w.Mechanism()))
 	}
 }
 
