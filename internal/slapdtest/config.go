@@ -23,6 +23,8 @@ type confData struct {
 	// SyncProv loads the syncprov overlay: the server offers RFC 4533
 	// content synchronisation (refresh and persist).
 	SyncProv bool
+	// SelfWritable are attributes users may write on their own entry.
+	SelfWritable []string
 }
 
 // slapdConfTemplate: mdb + memberof (so groupOfNames members get memberOf),
@@ -62,6 +64,12 @@ access to dn.base="cn=Subschema" by * read
 access to attrs=userPassword
 	by anonymous auth
 	by * none
+{{- range .SelfWritable}}
+access to dn.subtree="{{$.Suffix}}" attrs={{.}}
+	by self write
+	by dn.exact="{{$.ServiceDN}}" read
+	by * none
+{{- end}}
 access to dn.subtree="{{.Suffix}}"
 	by dn.exact="{{.ServiceDN}}" read
 	by self read

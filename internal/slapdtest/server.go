@@ -157,6 +157,7 @@ func (s *Server) prepare() error {
 
 		PasswordPolicyDN: s.opts.passwordPolicyDN(),
 		SyncProv:         s.opts.SyncProv,
+		SelfWritable:     s.opts.SelfWritable,
 	})
 	if err != nil {
 		return err
