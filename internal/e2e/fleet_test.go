@@ -51,10 +51,6 @@ func startFleet(t *testing.T, storage map[string]any) *fleet {
 			"bind_dn": slapdtest.ServiceAccountDN, "bind_password": slapdtest.ServiceAccountPassword,
 			"shared_state": "redis", "redis_timeout": "200ms", "session_key_secret": "fleet-wide-secret-0123456789",
 			"max_failures": 3, "failure_window": "1m",
-			// The bound under test is the shared failure count; the
-			// revocation watch (its own test) stays out of the nodes'
-			// start-up, where it competes with the burst for the CPU.
-			"revocation_watch": "off",
 		},
 	}
 	apiFile := writeJSON(t, filepath.Join(dir, "api.json"), api)
