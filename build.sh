@@ -89,6 +89,20 @@ die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
 header() { printf '\n==> %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# The oldest Go that builds this module (its go.mod go line). A plugin for a
+# real gateway needs exactly the Go release that built that gateway.
+readonly GO_MIN=1.23
+
+# need_go PURPOSE dies with where to get Go when it is missing or too old.
+need_go() {
+	local v
+	have go || die "Go ${GO_MIN} or newer is needed (${1}), and 'go' is not on PATH: install it from https://go.dev/dl/ (Debian's golang package is older than ${GO_MIN} on bookworm)"
+	v=$(go env GOVERSION 2>/dev/null) || v=''
+	if [[ $v =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] < ${GO_MIN#1.})); then
+		die "Go ${GO_MIN} or newer is needed (${1}); 'go' on PATH is ${v}: install a newer one from https://go.dev/dl/"
+	fi
+}
+
 TMP_DIRS=()
 cleanup() {
 	local d
@@ -97,6 +111,9 @@ cleanup() {
 	done
 }
 trap cleanup EXIT
+# A dropped terminal (SIGHUP) must clean up like Ctrl-C: temporary
+# directories can hold keys.
+trap 'exit 129' HUP
 
 # new_tmp_dir sets NEW_TMP to a fresh directory removed on exit. It must run
 # in the main shell (not in $(...)), or the cleanup list would not see it.
@@ -434,7 +451,7 @@ check_tyk_src() {
 	[[ -f ${TYK_SRC}/go.mod ]] || die "TYK_SRC=${TYK_SRC} has no go.mod"
 	[[ $(module_path "$TYK_SRC") == github.com/TykTechnologies/tyk ]] ||
 		die "TYK_SRC=${TYK_SRC} is not the github.com/TykTechnologies/tyk module"
-	have go || die "go not found: building with TYK_SRC needs the Go toolchain that built the gateway"
+	need_go "building with TYK_SRC needs the Go release that built the gateway"
 }
 
 print_plugin_use() {
@@ -556,7 +573,7 @@ mode_bundle() {
 		mkdir -p "$stage"
 		so="$stage/${SO_PATH##*/}"
 		[[ $SO_PATH -ef $so ]] || cp "$SO_PATH" "$so"
-		have go || die "go not found: writing manifest.json needs the Go toolchain"
+		need_go "writing manifest.json"
 		write_manifest "$so"
 	elif [[ -z ${TYK_SRC:-} ]]; then
 		# The image builds, checks and writes the manifest.
@@ -598,7 +615,7 @@ EOF
 # mode_depcheck [GATEWAY_FILE...]: the requirements check on its own.
 mode_depcheck() {
 	local files=("$@")
-	have go || die "go not found: the dependency check needs the Go toolchain"
+	need_go "the dependency check"
 	if ((${#files[@]} == 0)); then
 		if [[ -n ${TYK_SRC:-} ]]; then
 			check_tyk_src
@@ -616,20 +633,23 @@ mode_depcheck() {
 	check_requirements "${files[@]}"
 }
 
-# mode_check FILE USERNAME [flags]: builds ldapauth-check and runs it in
-# the caller's working directory, so FILE may be relative, and passes its
-# exit status through.
+# mode_check FILE USERNAME [flags]: runs ldapauth-check in the caller's
+# working directory, so FILE may be relative, and passes its exit status
+# through. The command is built once into .work/bin/ and rebuilt only when
+# a source file of the module is newer than it.
 mode_check() {
 	if (($# < 2)); then
 		usage >&2
 		exit 2
 	fi
-	have go || die "go not found: the check command is built with the Go toolchain"
-	new_tmp_dir
-	(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -o "$NEW_TMP/ldapauth-check" ./ldapauth/cmd/ldapauth-check) ||
-		die "building ldapauth-check failed (output above)"
-	local rc=0
-	"$NEW_TMP/ldapauth-check" "$@" || rc=$?
+	local bin="$ROOT/.work/bin/ldapauth-check" rc=0
+	if [[ ! -x $bin ]] || [[ -n $(find "$ROOT/ldapauth" "$ROOT/go.mod" "$ROOT/go.sum" -newer "$bin" \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print -quit) ]]; then
+		need_go "the check command is built with it"
+		mkdir -p "${bin%/*}"
+		(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -trimpath -o "$bin.tmp" ./ldapauth/cmd/ldapauth-check && mv "$bin.tmp" "$bin") ||
+			die "building ldapauth-check failed (output above)"
+	fi
+	"$bin" "$@" || rc=$?
 	exit "$rc"
 }
 
@@ -685,7 +705,7 @@ list_packages() {
 # and gopls work from the root as the tests see the code.
 mode_workspace() {
 	cd "$ROOT"
-	have go || die "go not found"
+	need_go "the workspace is written with it"
 	rm -f go.work go.work.sum
 	GOWORK=off go work init . ./testdata/tykstandin
 	say "wrote ${ROOT}/go.work (module + testdata/tykstandin); now go build ./..., go vet -tags=goplugin ./... and gopls work from the root"
@@ -696,7 +716,7 @@ mode_test() {
 	local fuzztime=${FUZZTIME:-5s} benchtime=${BENCHTIME:-200x}
 	local flags=(-trimpath -tags=goplugin)
 	cd "$ROOT"
-	have go || die "go not found"
+	need_go "the tests build and run with it"
 	export GOWORK="$ROOT/testdata/tykstandin/go.work"
 	[[ -f $GOWORK ]] || die "missing ${GOWORK}: the workspace with the stand-in Tyk packages"
 	export GOFLAGS=''
@@ -792,18 +812,18 @@ mode_bench() {
 }
 
 # mode_devdir builds and runs internal/devdir/cmd/devdir from the module
-# root (it loads testdata/ldap from there) until Ctrl-C or SIGTERM, which
+# root (it loads testdata/ldap from there) until Ctrl-C, SIGTERM or SIGHUP, which
 # it passes on so the directory and the UI stop and clean up.
 mode_devdir() {
 	local args=() pid='' rc=0
 	cd "$ROOT"
-	have go || die "go not found"
+	need_go "devdir is built with it"
 	new_tmp_dir
 	(GOWORK=off GOFLAGS='' go build -o "$NEW_TMP/devdir" ./internal/devdir/cmd/devdir)
 	if [[ ${DEVDIR_TUTORIAL:-1} == 0 ]]; then
 		args+=(-tutorial=false)
 	fi
-	trap '[[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true' INT TERM
+	trap '[[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true' INT TERM HUP
 	"$NEW_TMP/devdir" "${args[@]+"${args[@]}"}" &
 	pid=$!
 	wait "$pid" || rc=$?
