@@ -40,6 +40,9 @@ func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
 	raw, err := nd.DialContext(ctx, "tcp", d.srv.Addr)
 	trace.step(Step{Name: StepConnect, Server: d.srv.URL, Detail: d.srv.Addr, Err: err, Took: time.Since(start)})
 	if err != nil {
+		if IsTimeout(err) {
+			return nil, unavailable(NoAnswerReason(d.srv.URL, "the TCP connect", "dial_timeout", d.dialTimeout), err)
+		}
 		return nil, unavailable("cannot connect to "+d.srv.URL, err)
 	}
 	if err := raw.SetDeadline(deadline); err != nil {
@@ -54,7 +57,7 @@ func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
 		trace.tls(StepTLS, d.srv.URL, d.tls.ServerName, tc, err, time.Since(start))
 		if err != nil {
 			raw.Close()
-			return nil, unavailable(tlsFailure(d.srv.URL), err)
+			return nil, unavailable(tlsFailure(d.srv.URL, "the TLS handshake", d.dialTimeout, err), err)
 		}
 		netConn = tc
 	}
@@ -68,7 +71,7 @@ func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
 		trace.tlsState(StepStartTLS, d.srv.URL, d.tls.ServerName, state, err, time.Since(start))
 		if err != nil {
 			conn.Close()
-			return nil, unavailable(tlsFailure(d.srv.URL)+" (StartTLS)", err)
+			return nil, unavailable(tlsFailure(d.srv.URL, "StartTLS", d.dialTimeout, err), err)
 		}
 	}
 	if d.bindDN != "" {
@@ -77,6 +80,9 @@ func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
 		trace.step(Step{Name: StepServiceBind, Server: d.srv.URL, Detail: d.bindDN, Err: err, Took: time.Since(start)})
 		if err != nil {
 			conn.Close()
+			if IsTimeout(err) {
+				return nil, unavailable(NoAnswerReason(d.srv.URL, "the service-account bind", "dial_timeout", d.dialTimeout), err)
+			}
 			return nil, classifyServiceBind(err, d.srv.URL, d.bindDN)
 		}
 	}
@@ -87,10 +93,6 @@ func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
 	}
 	conn.SetTimeout(d.requestTimeout)
 	return conn, nil
-}
-
-func tlsFailure(url string) string {
-	return "the TLS handshake with " + url + " failed (check tls_ca_file/tls_ca_pem and tls_server_name)"
 }
 
 // atLeastOneMillisecond keeps a timeout positive: go-ldap treats zero or a
