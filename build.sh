@@ -159,6 +159,16 @@ new_build_id() {
 	printf '%s\n' "$id"
 }
 
+# release_version prints LDAPAUTH_VERSION, else the newest release named in
+# CHANGELOG.md (its first "## vX.Y.Z" heading), else "dev".
+release_version() {
+	local v=${LDAPAUTH_VERSION:-}
+	if [[ -z $v && -f $ROOT/CHANGELOG.md ]]; then
+		v=$(awk '/^## v[0-9]+\.[0-9]+\.[0-9]+/ { print $2; exit }' "$ROOT/CHANGELOG.md")
+	fi
+	printf '%s\n' "${v:-dev}"
+}
+
 module_path() {
 	awk '$1 == "module" { print $2; exit }' "$1/go.mod"
 }
@@ -310,10 +320,15 @@ build_so() {
 	goos=$(go env GOOS)
 	goarch=$(go env GOARCH)
 	so_file="${out_dir}/${so_base}_${version}_${goos}_${goarch}.so"
+	# The build names itself in the gateway log (ldapauth/version).
+	local stamp="${new_module:-$old_module}/ldapauth/version"
+	local ldflags rel
+	rel=$(release_version)
+	ldflags="-X ${stamp}.Version=${rel} -X ${stamp}.Gateway=${version}${build_id:+ -X ${stamp}.BuildID=${build_id}}"
 	header "build ${so_file##*/}"
-	say "module ${new_module:-$old_module}, tags ${tags}, $(go env GOVERSION), gateway source ${gw_src}"
+	say "module ${new_module:-$old_module}, tags ${tags}, $(go env GOVERSION), gateway source ${gw_src}, tyk-ldap-auth ${rel}"
 	(cd "$copy" && GOWORK="$work/go.work" GOFLAGS='' GOTOOLCHAIN=local CGO_ENABLED=1 \
-		go build -buildmode=plugin -trimpath -tags="$tags" -o "$so_file" ./plugin)
+		go build -buildmode=plugin -trimpath -tags="$tags" -ldflags="$ldflags" -o "$so_file" ./plugin)
 	BUILT_SO=$so_file
 }
 
@@ -419,6 +434,7 @@ docker_build() {
 	docker build -f "$ROOT/Dockerfile.plugin-compiler" --target build \
 		--build-arg "TYK_VERSION=${version}" --build-arg "COMPILER_IMAGE=${COMPILER_IMAGE}" \
 		--build-arg "BUILD_ID=${BUILD_ID:-}" --build-arg "BUILD_TAGS=${BUILD_TAGS}" --build-arg "MODE=${mode}" \
+		--build-arg "LDAPAUTH_VERSION=$(release_version)" \
 		-t "$image" "$ROOT" >&2
 	mkdir -p "$out_dir"
 	cid=$(docker create "$image" true)
@@ -610,6 +626,18 @@ Deploy: put ${zip##*/} on the bundle server (tyk.conf bundle_base_url), then in 
 and reload the gateways (PUT the definition, or GET /tyk/reload/group with x-tyk-authorization).
 A new build always needs a new bundle name: the gateway never downloads a name it already has.
 EOF
+}
+
+# mode_release: internal/release builds, names and checksums a release for
+# one gateway version (through mode_bundle for the .so and its bundle).
+mode_release() {
+	local rc=0
+	need_go "the release is assembled with it"
+	new_tmp_dir
+	(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -o "$NEW_TMP/release" ./internal/release/cmd/release) ||
+		die "building the release command failed (output above)"
+	"$NEW_TMP/release" -root "$ROOT" -dist "$DIST_DIR" || rc=$?
+	exit "$rc"
 }
 
 # mode_depcheck [GATEWAY_FILE...]: the requirements check on its own.
@@ -849,7 +877,7 @@ main() {
 		mode=demo
 	fi
 	case $mode in
-	plugin | bundle)
+	plugin | bundle | release)
 		# Later steps run in other directories: make paths absolute.
 		mkdir -p "$DIST_DIR"
 		DIST_DIR=$(cd "$DIST_DIR" && pwd)
