@@ -2,6 +2,7 @@ package helmtest
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testpki"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
 )
 
@@ -327,9 +329,26 @@ func checkSecrets(t *testing.T, c, secret, api map[string]any) {
 	// from the environment, as the gateway's process would).
 	t.Setenv("LDAP_BIND_PASSWORD", "k8s-recipe-bind-password")
 	t.Setenv("LDAP_SESSION_KEY", "k8s-recipe-session-key-0123456789")
+	// tls_ca_file is read when the configuration is parsed: point it at a
+	// real CA certificate here (the recipes mount one at the named path).
+	cfg = maps.Clone(cfg)
+	cfg["tls_ca_file"] = caFile(t)
 	if _, err := ldapauth.ParseConfig(cfg); err != nil {
 		t.Errorf("config_data is invalid: %v", err)
 	}
+}
+
+func caFile(t *testing.T) string {
+	t.Helper()
+	ca, err := testpki.NewCA("helmtest CA", "tyk-ldap-auth tests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(p, ca.PEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func checkCA(t *testing.T, pod, c, ca, api map[string]any) {
