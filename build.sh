@@ -12,7 +12,10 @@ DIST_DIR=${DIST_DIR:-$ROOT/dist}
 
 usage() {
 	cat <<EOF
-Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAME [flags]|test|bench|demo|devdir|workspace|help]
+Usage: ./build.sh [plugin|bundle|release|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAME [flags]|test|bench|demo|devdir|workspace|help]
+
+Needs Go ${GO_MIN} or newer (https://go.dev/dl/); a plugin for a real gateway needs the Go release
+that built it.
 
   plugin (default)  Build ${PLUGIN_NAME}_<version>_linux_amd64.so into dist/ for one Tyk gateway
                     version, then check it against that gateway (every shared module, the Go
@@ -21,6 +24,10 @@ Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAM
                     it runs the demo instead.
   bundle            Build the plugin with a new build id, write its manifest.json and run Tyk's
                     bundler: dist/${PLUGIN_NAME}-<id>.zip (inputs kept in dist/${PLUGIN_NAME}-<id>/).
+  release           For one gateway version (TYK_SRC or Docker, as plugin): the .so, its bundle,
+                    a static ldapauth-check and SHA256SUMS in dist/tyk-ldap-auth-<version>-<id>/,
+                    stamped with the version (CHANGELOG.md's newest entry), the build id and the
+                    gateway version. Exit 3: everything but the bundle (no Tyk bundler: TYK_BIN).
   depcheck [FILE...]
                     Check this module's go line and every module of its requirement graph
                     ('go list -m all') against gateway go.mod files, without building: each
@@ -35,7 +42,8 @@ Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAM
                     password, and show every step the gateway would take and its answer
                     (docs/check.md). The password is read from the terminal without echo, from
                     the first line of stdin, or from -password-env NAME. Flags: -json,
-                    -url URL (repeatable), -ca-file FILE. Exit status: 0 let in (200),
+                    -url URL (repeatable), -ca-file FILE, -version. The command is built once
+                    into .work/bin/ and rebuilt when a source file changes. Exit status: 0 let in (200),
                     1 refused (401/403/429), 2 usage or invalid configuration, 3 directory
                     unusable (500/503).
   test              The project's test suite: go vet, race tests, fuzz targets, benchmarks,
@@ -74,6 +82,10 @@ Settings (environment):
   DIST_DIR            Output directory (default ./dist).
   FUZZTIME, BENCHTIME test: time per fuzz target (default 5s), iterations per benchmark (200x);
                       bench: time per benchmark (default 2s), BENCHCOUNT runs each (default 3).
+  LDAPAUTH_VERSION    The version stamped into the build (default: CHANGELOG.md's newest "## vX.Y.Z").
+  DEMO_PORT           demo: the gateway's port on 127.0.0.1 (default 8080; ./build.sh test uses 18080).
+  DEMO_UI             demo: 1 adds phpLDAPadmin and the APIs for users made in it.
+  DEMO_WAIT           demo: 0 exits after showing 200, 401 and 503 instead of waiting for Ctrl-C.
   DEVDIR_PORT         devdir, DEMO_UI=1 demo: phpLDAPadmin's port on 127.0.0.1 (default: a free one).
   DEVDIR_TUTORIAL     devdir: 0 loads the whole sample directory; by default the user test and the
                       posixGroup testgroup are left out, for you to create in the UI.
