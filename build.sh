@@ -80,6 +80,9 @@ Settings (environment):
   BUNDLE_SIGNING_KEY  RSA private key (PEM) to sign the bundle; unset: unsigned.
   SO_PATH             bundle: bundle this already-built .so instead of building one.
   DIST_DIR            Output directory (default ./dist).
+  TYK_CHARTS          test: a TykTechnologies/tyk-charts clone or bare git directory holding the commit of
+                      internal/helmtest/charts-commit.txt, for the Kubernetes recipe tests (default:
+                      /work/.mirror/TykTechnologies+tyk-charts/repo).
   FUZZTIME, BENCHTIME test: time per fuzz target (default 5s), iterations per benchmark (200x);
                       bench: time per benchmark (default 2s), BENCHCOUNT runs each (default 3).
   LDAPAUTH_VERSION    The version stamped into the build (default: CHANGELOG.md's newest "## vX.Y.Z").
@@ -774,6 +777,15 @@ mode_test() {
 	GOWORK=off go vet $plain
 	say "GOWORK=off go vet: $(wc -w <<<"$plain") packages clean; these need the workspace: $(needs_workspace | tr '\n' ' ')"
 
+	# The Kubernetes recipe tests (internal/helmtest) render with a real
+	# helm, built from its own module (internal/helmtest/tool) outside the
+	# test timeout.
+	header "helm and yaml2json for internal/helmtest"
+	mkdir -p "$ROOT/.work/bin"
+	(cd "$ROOT/internal/helmtest/tool" && GOWORK=off CGO_ENABLED=0 go build -trimpath -o "$ROOT/.work/bin/helm" helm.sh/helm/v4/cmd/helm &&
+		GOWORK=off CGO_ENABLED=0 go build -trimpath -o "$ROOT/.work/bin/yaml2json" ./yaml2json) ||
+		die "building helm for the Kubernetes recipe tests failed (output above)"
+	export HELMTEST_TOOLS="$ROOT/.work/bin"
 	header "[2/7] go test -race ${flags[*]} -count=1 ./..."
 	go test -race "${flags[@]}" -count=1 -timeout 12m ./...
 	# Allocation counts mean nothing under -race (sync.Pool drops items on
