@@ -760,6 +760,9 @@ mode_test() {
 	local flags=(-trimpath -tags=goplugin)
 	cd "$ROOT"
 	need_go "the tests build and run with it"
+	if [[ $(go env GOVERSION) =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] < 26)); then
+		die "the tests need Go 1.26 or newer (helm v4, which renders the Kubernetes recipes, requires it); 'go' on PATH is $(go env GOVERSION): install a newer one from https://go.dev/dl/"
+	fi
 	export GOWORK="$ROOT/testdata/tykstandin/go.work"
 	[[ -f $GOWORK ]] || die "missing ${GOWORK}: the workspace with the stand-in Tyk packages"
 	export GOFLAGS=''
