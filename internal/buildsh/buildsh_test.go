@@ -8,17 +8,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
 
 func root(t *testing.T) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	// The module root, found from the package directory the test runs in
+	// (runtime.Caller paths are module-relative under -trimpath).
+	dir, err := slapdtest.FindModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 type result struct {

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -62,8 +61,13 @@ func blocks(t *testing.T, file string) []block {
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	// The module root, found from the package directory the test runs in
+	// (runtime.Caller paths are module-relative under -trimpath).
+	dir, err := slapdtest.FindModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // options parses "ldap: ...; stdin: TEXT" into its parts.

@@ -8,12 +8,12 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testpki"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
 )
@@ -32,8 +32,13 @@ var (
 
 func root(t *testing.T) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	// The module root, found from the package directory the test runs in
+	// (runtime.Caller paths are module-relative under -trimpath).
+	dir, err := slapdtest.FindModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // tools builds helm and yaml2json from the tool module once per test binary.

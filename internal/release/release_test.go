@@ -8,10 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
 
 func TestChangelogVersion(t *testing.T) {
@@ -289,11 +290,13 @@ func moduleVersion(t *testing.T, root, module string) string {
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("no caller")
+	// The module root, found from the package directory the test runs in
+	// (runtime.Caller paths are module-relative under -trimpath).
+	dir, err := slapdtest.FindModuleRoot()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	return dir
 }
 
 func withoutVar(env []string, names ...string) []string {
