@@ -689,7 +689,7 @@ mode_check() {
 	if [[ ! -x $bin ]] || [[ -n $(find "$ROOT/ldapauth" "$ROOT/go.mod" "$ROOT/go.sum" -newer "$bin" \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print -quit) ]]; then
 		need_go "the check command is built with it"
 		mkdir -p "${bin%/*}"
-		(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -trimpath -o "$bin.tmp" ./ldapauth/cmd/ldapauth-check && mv "$bin.tmp" "$bin") ||
+		(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -trimpath -o "$bin.$$" ./ldapauth/cmd/ldapauth-check && mv -f "$bin.$$" "$bin") ||
 			die "building ldapauth-check failed (output above)"
 	fi
 	"$bin" "$@" || rc=$?
