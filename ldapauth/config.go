@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -87,6 +89,14 @@ type Config struct {
 	// attempts answer 429 (password spraying); 0 disables it.
 	MaxFailuresPerClient int
 	ClientFailureWindow  time.Duration
+	// TrustedProxies are the networks whose forwarding header
+	// (TrustedProxyHeader) names the client; a request from anywhere else
+	// is counted by its socket address. Empty: headers are never believed.
+	TrustedProxies     []netip.Prefix
+	TrustedProxyHeader string
+	// ClientIPv6Prefix is how many leading bits of an IPv6 client address
+	// the per-client limit counts as one client.
+	ClientIPv6Prefix int
 
 	// SharedState is where failure counts live: SharedLocal (this gateway
 	// process) or SharedRedis (the Redis every gateway node shares).
@@ -153,6 +163,7 @@ func (c *Config) parseProtection(d *decoder) {
 	c.FailureWindow = d.duration("failure_window", 15*time.Minute, time.Second, maxConfigDuration)
 	c.MaxFailuresPerClient = d.integer("max_failures_per_client", 0, 0, 1_000_000)
 	c.ClientFailureWindow = d.duration("client_failure_window", 15*time.Minute, time.Second, maxConfigDuration)
+	c.parseClientAddress(d)
 	c.AuditLog = d.boolean("audit_log", true)
 	c.RedisTimeout = d.duration("redis_timeout", 250*time.Millisecond, time.Millisecond, 10*time.Second)
 	switch c.SharedState = d.str("shared_state", SharedLocal); c.SharedState {
@@ -179,6 +190,45 @@ func (c *Config) parseProtection(d *decoder) {
 	}
 }
 
+// parseClientAddress reads who may name the client in a forwarding
+// header, and how IPv6 clients are grouped.
+func (c *Config) parseClientAddress(d *decoder) {
+	for i, raw := range d.strings("trusted_proxies") {
+		p, err := parseNetwork(raw)
+		if err != nil {
+			d.fail("trusted_proxies", "entry %d (%q) is not an address or a CIDR network such as \"10.0.0.0/8\" or \"fd00::/8\"", i, raw)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	c.TrustedProxyHeader = d.str("trusted_proxy_header", DefaultTrustedProxyHeader)
+	if c.TrustedProxyHeader == "" || strings.IndexFunc(c.TrustedProxyHeader, func(r rune) bool { return r > 0x7f || !isTokenChar(byte(r)) }) >= 0 {
+		d.fail("trusted_proxy_header", "%q is not an HTTP header name (e.g. \"X-Forwarded-For\" or \"X-Real-IP\")", c.TrustedProxyHeader)
+	}
+	c.ClientIPv6Prefix = d.integer("client_ipv6_prefix", DefaultClientIPv6Prefix, 16, 128)
+}
+
+// parseNetwork reads "10.0.0.0/8", "fd00::/8" or a single address.
+func parseNetwork(raw string) (netip.Prefix, error) {
+	raw = strings.TrimSpace(raw)
+	if strings.Contains(raw, "/") {
+		p, err := netip.ParsePrefix(raw)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if p.Addr().Is4In6() {
+			p = netip.PrefixFrom(p.Addr().Unmap(), max(p.Bits()-96, 0))
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(raw)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
 func (c *Config) parseConnection(d *decoder, files *fileHashes) {
 	o := &c.Directory
 	o.StartTLS = d.boolean("start_tls", false)
@@ -189,9 +239,23 @@ func (c *Config) parseConnection(d *decoder, files *fileHashes) {
 	o.PoolSize = d.integer("pool_size", directory.DefaultPoolSize, 1, 1024)
 	o.PoolIdleTimeout = d.duration("pool_idle_timeout", directory.DefaultPoolIdleTimeout, time.Second, maxConfigDuration)
 
+	_, urlsGiven := d.lookup("urls")
+	_, domainGiven := d.lookup("domain")
+	switch {
+	case urlsGiven && domainGiven:
+		d.fail("domain", "cannot be combined with urls: set urls (a fixed list) or domain (servers found through DNS), not both")
+	case domainGiven:
+		c.parseDiscovery(d)
+		return
+	}
+	for _, key := range []string{"ad_site", "dns_server"} {
+		if _, given := d.lookup(key); given {
+			d.fail(key, "is only used with domain (servers found through DNS)")
+		}
+	}
 	urls := d.strings("urls")
-	if _, present := d.lookup("urls"); !present || len(urls) == 0 {
-		d.fail("urls", "is required: list the directory servers, e.g. [\"ldaps://ldap.example.org:636\"]")
+	if !urlsGiven || len(urls) == 0 {
+		d.fail("urls", "is required (or domain): list the directory servers, e.g. [\"ldaps://ldap.example.org:636\"]")
 	}
 	for i, raw := range urls {
 		srv, err := directory.ParseServer(raw)
@@ -207,6 +271,62 @@ func (c *Config) parseConnection(d *decoder, files *fileHashes) {
 		}
 		o.Servers = append(o.Servers, srv)
 	}
+}
+
+// parseDiscovery reads domain, ad_site and dns_server: the servers come
+// from DNS SRV records, over LDAPS on port 636, or over StartTLS on the
+// records' port with start_tls.
+func (c *Config) parseDiscovery(d *decoder) {
+	disc := &directory.DiscoveryOptions{
+		Domain:    strings.TrimSuffix(d.str("domain", ""), "."),
+		Site:      d.str("ad_site", ""),
+		DNSServer: d.str("dns_server", ""),
+	}
+	if !isDNSName(disc.Domain) || !strings.Contains(disc.Domain, ".") {
+		d.fail("domain", "must be a DNS domain such as \"corp.example.org\", got %q", disc.Domain)
+	}
+	if disc.Site != "" && !isDNSLabel(disc.Site) {
+		d.fail("ad_site", "must be an Active Directory site name as DNS publishes it (letters, digits and hyphens, e.g. \"Default-First-Site-Name\"), or \"auto\" to ask the domain controllers, got %q", disc.Site)
+	}
+	if disc.DNSServer != "" {
+		host, port, err := net.SplitHostPort(disc.DNSServer)
+		if err != nil || host == "" || port == "" {
+			// A bare address means the standard port.
+			if ip := net.ParseIP(strings.Trim(disc.DNSServer, "[]")); ip != nil {
+				disc.DNSServer = net.JoinHostPort(ip.String(), "53")
+			} else {
+				d.fail("dns_server", "must be host:port of a DNS server, e.g. \"10.0.0.10:53\", got %q", disc.DNSServer)
+			}
+		}
+	}
+	c.Directory.Discovery = disc
+}
+
+// isDNSName reports whether s is dot-separated DNS labels.
+func isDNSName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if !isDNSLabel(label) {
+			return false
+		}
+	}
+	return true
+}
+
+// isDNSLabel reports whether s is one DNS label of letters, digits,
+// hyphens and underscores, not starting or ending with a hyphen.
+func isDNSLabel(s string) bool {
+	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')) {
+			return false
+		}
+	}
+	return true
 }
 
 // quotedURL repeats a URL in an error message unless it may carry a

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -49,12 +47,12 @@ type Gate struct {
 	dir      Authenticator
 	cache    *state.Cache[*Grant]
 	flights  state.Flight[decision]
-	accounts state.Attempts             // password attempts per account
-	clients  state.Attempts             // per client address; nil when max_failures_per_client is 0
-	clientIP func(*http.Request) string // the gateway's client-address rule
-	audit    *slog.Logger               // nil when audit_log is off
-	locks    *gocache.Cache             // locks this gate saw, to log when they end
-	release  func()                     // gives shared resources back
+	accounts state.Attempts    // password attempts per account
+	clients  state.Attempts    // per client address; nil when max_failures_per_client is 0
+	clientOf clientAddressRule // who sent a request (trusted_proxies)
+	audit    *slog.Logger      // nil when audit_log is off
+	locks    *lockMemory       // locks this gate saw, to log when they end
+	release  func()            // gives shared resources back
 	rules    accessRules
 	policies policyMapper
 	keys     sessionKeys
@@ -100,18 +98,11 @@ type GateOptions struct {
 	// Clients bounds wrong passwords per client address; nil makes a
 	// private in-process counter when max_failures_per_client is set.
 	Clients state.Attempts
-	// ClientIP tells a request's client address; nil uses the host of
-	// RemoteAddr.
-	ClientIP func(*http.Request) string
 	// Release is called when the gate closes, to give shared resources back.
 	Release func()
 	// Directory replaces the LDAP client (tests inject failures with it).
 	Directory Authenticator
 }
-
-// unlimited is the attempt bound with max_failures 0: attempts are not
-// limited, but a lock the directory reports is still honoured.
-const unlimited = 1 << 30
 
 // NewGate builds the gate for one API. It does no network I/O.
 func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
@@ -145,20 +136,17 @@ func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
 		MaxEntries: cfg.CacheMaxEntries, Salt: cfg.Fingerprint[:], Logger: log,
 	})
 	g.scratch.New = func() any { return &scratch{hasher: g.cache.Hasher()} }
-	g.accounts, g.clients, g.clientIP = opts.Accounts, opts.Clients, opts.ClientIP
+	g.accounts, g.clients, g.clientOf = opts.Accounts, opts.Clients, newClientAddressRule(cfg)
 	if g.accounts == nil {
 		g.accounts = state.NewLocalAttempts(accountLimits(cfg), 0)
 	}
 	if g.clients == nil && cfg.MaxFailuresPerClient > 0 {
 		g.clients = state.NewLocalAttempts(clientLimits(cfg), 0)
 	}
-	if g.clientIP == nil {
-		g.clientIP = remoteHost
-	}
 	if cfg.AuditLog {
 		g.audit = log.With("audit", true)
 	}
-	g.locks = gocache.New(gocache.NoExpiration, 0)
+	g.locks = newLockMemory(cfg.CacheMaxEntries)
 	secret := []byte(cfg.SessionKeySecret.Reveal())
 	if len(secret) == 0 {
 		// Without a configured secret the session IDs are still unguessable,
@@ -171,27 +159,6 @@ func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
 	g.keys = sessionKeys{secret: secret, apiID: api.ID}
 	g.identity = identityHeaderNames(cfg)
 	return g, nil
-}
-
-func accountLimits(cfg *Config) state.Limits {
-	if cfg.MaxFailures == 0 {
-		return state.Limits{Max: unlimited, Window: cfg.FailureWindow}
-	}
-	return state.Limits{Max: cfg.MaxFailures, Window: cfg.FailureWindow}
-}
-
-func clientLimits(cfg *Config) state.Limits {
-	return state.Limits{Max: cfg.MaxFailuresPerClient, Window: cfg.ClientFailureWindow}
-}
-
-// remoteHost is the client address without the gateway's forwarding
-// rules: the host part of RemoteAddr.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // identityHeaderNames lists the headers the plugin sets upstream. The
@@ -265,9 +232,9 @@ func (g *Gate) Check(r *http.Request) Result {
 	// Cache miss: from here on allocations are fine, the directory round
 	// trip dominates.
 	username, password, mac := string(user), string(pass), s.mac
-	client := g.clientIP(r)
+	client := g.clientOf.of(r)
 	if g.clients != nil {
-		if left := g.clients.LockedFor(r.Context(), clientKey(client)); left > 0 {
+		if left := g.clients.LockedFor(r.Context(), client.key); left > 0 {
 			res := Result{Outcome: OutcomeThrottled, RetryAfter: left}
 			g.conclude(r, username, res, "miss", 0, "max_failures_per_client reached for this client")
 			return res
@@ -298,18 +265,21 @@ func (g *Gate) Check(r *http.Request) Result {
 	if d.outcome == OutcomeGranted || d.outcome == OutcomeForbidden {
 		res = g.granted(d.grant, time.Now())
 	}
-	g.conclude(r, d.username, res, cacheState, d.ldap, d.reason)
+	g.conclude(r, d.username, res, cacheState, d.ldap, d.reason, slog.String("server", d.server))
 	return res
 }
 
 // conclude logs a decision: a debug line for every request, and an audit
 // line for every denial.
-func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState string, ldapTime time.Duration, reason string) {
+// extra are further attributes of both lines (the directory server that
+// answered); those with an empty value are left out.
+func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState string, ldapTime time.Duration, reason string, extra ...slog.Attr) {
 	ctx := r.Context()
+	extra = slices.DeleteFunc(extra, func(a slog.Attr) bool { return a.Value.String() == "" })
 	if g.log.Enabled(ctx, slog.LevelDebug) {
-		g.log.LogAttrs(ctx, slog.LevelDebug, "decision",
+		g.log.LogAttrs(ctx, slog.LevelDebug, "decision", append([]slog.Attr{
 			slog.String("user", truncate(user)), slog.String("outcome", res.Outcome.String()), slog.String("cache", cacheState),
-			slog.Float64("ldap_ms", float64(ldapTime.Microseconds())/1000), slog.String("reason", reason))
+			slog.Float64("ldap_ms", float64(ldapTime.Microseconds())/1000), slog.String("reason", reason)}, extra...)...)
 	}
 	if g.audit == nil || res.Outcome == OutcomeGranted {
 		return
@@ -317,9 +287,9 @@ func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState str
 	if reason == "" && res.Outcome == OutcomeForbidden {
 		reason = "not in allowed_users or required_groups"
 	}
-	g.audit.LogAttrs(ctx, slog.LevelInfo, "request denied",
-		slog.String("event", "denied"), slog.String("user", truncate(user)), slog.String("client_ip", g.clientIP(r)),
-		slog.String("outcome", res.Outcome.String()), slog.Int("status", res.Outcome.Status()), slog.String("reason", reason))
+	g.audit.LogAttrs(ctx, slog.LevelInfo, "request denied", append([]slog.Attr{
+		slog.String("event", "denied"), slog.String("user", truncate(user)), slog.String("client_ip", g.clientOf.of(r).ip),
+		slog.String("outcome", res.Outcome.String()), slog.Int("status", res.Outcome.Status()), slog.String("reason", reason)}, extra...)...)
 }
 
 func grantOutcome(gr *Grant) Outcome {
@@ -344,6 +314,7 @@ type decision struct {
 	username   string // canonical when known, else as typed
 	retryAfter time.Duration
 	ldap       time.Duration
+	server     string // the directory server that answered, when one did
 }
 
 // busyRetryAfter is the Retry-After of OutcomeBusy: pool slots free up
@@ -353,11 +324,12 @@ const busyRetryAfter = time.Second
 // decide asks the directory. It runs once per set of concurrent identical
 // requests; its context is not the request's, because its answer serves
 // every waiting request, and the directory bounds it by its timeouts.
-func (g *Gate) decide(username, password string, mac state.MAC, client string) decision {
+func (g *Gate) decide(username, password string, mac state.MAC, client clientAddress) decision {
 	start := time.Now()
 	id, err := g.dir.Authenticate(context.Background(), username, password, g.guardFor(client))
 	d := decision{username: username, ldap: time.Since(start)}
 	if err == nil {
+		d.server = id.Server
 		grant := g.newGrant(id)
 		g.cache.StoreGrant(mac, id.ID, grant, time.Now())
 		d.grant, d.username, d.outcome = grant, id.Username, grantOutcome(grant)
@@ -370,6 +342,9 @@ func (g *Gate) decide(username, password string, mac state.MAC, client string) d
 	de, _ := directory.AsError(err)
 	if de != nil && de.User != "" {
 		d.username = de.User
+	}
+	if de != nil {
+		d.server = de.Server
 	}
 	var locked *state.LockedError
 	switch directory.KindOf(err) {
@@ -405,85 +380,6 @@ func (g *Gate) decide(username, password string, mac state.MAC, client string) d
 		g.log.Error("the directory check failed in a way only the configuration or directory data explains", "error", err.Error())
 	}
 	return d
-}
-
-// errClientLimited marks a refusal by the per-client bound.
-var errClientLimited = errors.New("client limit")
-
-// clientKey names a client address among the attempt keys.
-func clientKey(ip string) string { return "client:" + ip }
-
-// guardFor bounds the binds made for one request: one attempt reserved for
-// the account and, with per-client limits, one for the client address,
-// both settled with the bind's outcome (see state.Attempts). A success
-// clears the account's failures but not the client's: a sprayer with one
-// valid account must not reset its own count.
-func (g *Gate) guardFor(client string) directory.BindGuard {
-	return func(ctx context.Context, account string) (directory.BindDone, error) {
-		acct, err := g.accounts.Reserve(ctx, account)
-		if err != nil {
-			return nil, err
-		}
-		g.noteUnlock(account, client)
-		var cli state.Reservation
-		if g.clients != nil {
-			if cli, err = g.clients.Reserve(ctx, clientKey(client)); err != nil {
-				acct.Cancel(ctx)
-				return nil, fmt.Errorf("%w: %w", errClientLimited, err)
-			}
-			g.noteUnlock(clientKey(client), client)
-		}
-		return func(outcome directory.BindOutcome) {
-			switch outcome {
-			case directory.BindSucceeded:
-				acct.Succeeded(ctx)
-				if cli != nil {
-					cli.Cancel(ctx)
-				}
-			case directory.BindRejected, directory.BindLocked:
-				if acct.Failed(ctx) {
-					g.lockEvent(account, client, "max_failures reached", g.cfg.FailureWindow)
-				}
-				if outcome == directory.BindLocked {
-					g.accounts.Lock(ctx, account, g.cfg.FailureWindow)
-					g.lockEvent(account, client, "the directory reports the account locked", g.cfg.FailureWindow)
-				}
-				if cli != nil && cli.Failed(ctx) {
-					g.lockEvent(clientKey(client), client, "max_failures_per_client reached", g.cfg.ClientFailureWindow)
-				}
-			default:
-				acct.Cancel(ctx)
-				if cli != nil {
-					cli.Cancel(ctx)
-				}
-			}
-		}, nil
-	}
-}
-
-// lockEvent logs a lock (a warning, and an audit line) and remembers it so
-// its end can be logged.
-func (g *Gate) lockEvent(key, client, reason string, d time.Duration) {
-	g.log.Warn("attempts are refused until the lock ends", "account", key, "reason", reason, "locked_for", d.String())
-	if g.audit != nil {
-		g.audit.Info("locked", "event", "locked", "account", key, "client_ip", client, "reason", reason, "locked_for", d.String())
-	}
-	if g.locks.ItemCount() < g.cfg.CacheMaxEntries {
-		g.locks.Set(key, time.Now().Add(d), 2*d)
-	}
-}
-
-// noteUnlock logs, once, that a lock this gate saw has ended: the first
-// attempt allowed for that key after it.
-func (g *Gate) noteUnlock(key, client string) {
-	v, ok := g.locks.Get(key)
-	if !ok || time.Now().Before(v.(time.Time)) {
-		return
-	}
-	g.locks.Delete(key)
-	if g.audit != nil {
-		g.audit.Info("unlocked", "event", "unlocked", "account", key, "client_ip", client)
-	}
 }
 
 // Forward prepares a granted request for the upstream: removes the
