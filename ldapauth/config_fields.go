@@ -90,6 +90,10 @@ var configFields = []ConfigField{
 		Meaning: "bound on the successes and, separately, on the rejections kept"},
 	{Key: "stale_if_error", Default: "`\"0\"`", Example: "`\"10m\"`",
 		Meaning: "while no directory server can be reached, serve a cached success this long past `cache_ttl` (needs `cache_ttl`)"},
+	{Key: "revocation_watch", Default: "`\"auto\"`", Example: "`\"off\"`",
+		Meaning: "with `bind_dn` set, watch the directory and drop cached decisions within about two seconds of a password change, lock, delete or membership change: `\"auto\"` (content synchronisation where offered, else polling), `\"poll\"`, or `\"off\"` ([docs/revocation.md](docs/revocation.md))"},
+	{Key: "revocation_poll_interval", Default: "`\"1s\"`", Example: "`\"2s\"`",
+		Meaning: "how often a polling watch looks for changes (100 ms to 1 h)"},
 	// Groups and access rules.
 	{Key: "group_source", Default: "chosen", Example: "`\"search\"`",
 		Meaning: "`\"search\"` or `\"memberof\"`; unset and groups needed: `search` with `group_base_dn`, else `memberof`"},
