@@ -49,6 +49,9 @@ func (d *dialer) setUp(ctx context.Context, trace *Trace, start, deadline time.T
 	raw, err := nd.DialContext(ctx, "tcp", d.srv.Addr)
 	trace.step(Step{Name: StepConnect, Server: d.srv.URL, Detail: d.srv.Addr, Err: err, Took: time.Since(start)})
 	if err != nil {
+		if IsTimeout(err) {
+			return nil, unavailable(NoAnswerReason(d.srv.URL, "the TCP connect", "dial_timeout", d.dialTimeout), err)
+		}
 		return nil, unavailable("cannot connect to "+d.srv.URL, err)
 	}
 	if err := raw.SetDeadline(deadline); err != nil {
@@ -63,7 +66,7 @@ func (d *dialer) setUp(ctx context.Context, trace *Trace, start, deadline time.T
 		trace.tls(StepTLS, d.srv.URL, d.tls.ServerName, tc, err, time.Since(start))
 		if err != nil {
 			raw.Close()
-			return nil, unavailable(tlsFailure(d.srv.URL), err)
+			return nil, unavailable(tlsFailure(d.srv.URL, "the TLS handshake", d.dialTimeout, err), err)
 		}
 		netConn = tc
 	}
@@ -77,7 +80,7 @@ func (d *dialer) setUp(ctx context.Context, trace *Trace, start, deadline time.T
 		trace.tlsState(StepStartTLS, d.srv.URL, d.tls.ServerName, state, err, time.Since(start))
 		if err != nil {
 			conn.Close()
-			return nil, unavailable(tlsFailure(d.srv.URL)+" (StartTLS)", err)
+			return nil, unavailable(tlsFailure(d.srv.URL, "StartTLS", d.dialTimeout, err), err)
 		}
 	}
 	if d.bindDN != "" {
@@ -86,6 +89,9 @@ func (d *dialer) setUp(ctx context.Context, trace *Trace, start, deadline time.T
 		trace.step(Step{Name: StepServiceBind, Server: d.srv.URL, Detail: d.bindDN, Err: err, Took: time.Since(start)})
 		if err != nil {
 			conn.Close()
+			if IsTimeout(err) {
+				return nil, unavailable(NoAnswerReason(d.srv.URL, "the service-account bind", "dial_timeout", d.dialTimeout), err)
+			}
 			return nil, classifyServiceBind(err, d.srv.URL, d.bindDN)
 		}
 	}
@@ -96,10 +102,6 @@ func (d *dialer) setUp(ctx context.Context, trace *Trace, start, deadline time.T
 	}
 	conn.SetTimeout(d.requestTimeout)
 	return conn, nil
-}
-
-func tlsFailure(url string) string {
-	return "the TLS handshake with " + url + " failed (check tls_ca_file/tls_ca_pem and tls_server_name)"
 }
 
 // atLeastOneMillisecond keeps a timeout positive: go-ldap treats zero or a

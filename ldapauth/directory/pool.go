@@ -208,6 +208,9 @@ func (d *Directory) withConn(ctx context.Context, p *pool, op func(*ldap.Conn) e
 		}
 	}
 	if isTransport(err) {
+		if IsTimeout(err) {
+			return unavailable(NoAnswerReason(p.dialer.srv.URL, "an LDAP operation", "request_timeout", d.opts.RequestTimeout), err)
+		}
 		return unavailable("no answer from "+p.dialer.srv.URL, err)
 	}
 	return err
