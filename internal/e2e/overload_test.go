@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/netproxy"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 // alicesNewPassword is set during TestFloodIsNotAnOutage (listed in
@@ -24,7 +24,8 @@ const alicesNewPassword = "alice-pass-after-flood"
 // valid user gets in right after the flood.
 func TestFloodIsNotAnOutage(t *testing.T) {
 	e := newEnv(t)
-	proxy := netproxy.StartT(t, e.ldap.Addr(), 15*time.Millisecond)
+	proxy := testserver.StartProxyT(t, e.ldap.Addr())
+	proxy.SetLatency(15 * time.Millisecond)
 	const api, ttl = "flood", 200 * time.Millisecond
 	e.load(e.api(classic, api, e.direct("urls", "ldap://"+proxy.Addr(), "pool_size", 2,
 		"cache_ttl", ttl.String(), "stale_if_error", "1h", "dial_timeout", "400ms", "request_timeout", "400ms")))

@@ -6,28 +6,40 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
-// Proxy is a TCP proxy on loopback in front of a real server. It counts
-// the connections it accepted and those still open, so a test can tell
-// which of several addresses of one server a client used, and whether the
-// client let go of its connections.
+// Proxy is a TCP proxy on loopback in front of a real server: a slow or
+// failing network without a fake server.
+//
+//   - SetLatency adds a one-way latency to every chunk of data in each
+//     direction (none by default): a healthy but slow network. Data keeps
+//     its order and the proxy does not throttle throughput: a chunk read
+//     at t is written at t + latency, whatever is queued behind it.
+//   - Accepted and Open count the connections accepted and those still
+//     open, so a test can tell which of several addresses of one server a
+//     client used, and whether the client let go of its connections.
+//   - Cut and Restore break the network between client and server and
+//     mend it, without touching the server.
+//
+// Every connection and goroutine it starts ends with Close.
 type Proxy struct {
 	l        net.Listener
 	target   string
+	latency  atomic.Int64 // nanoseconds, one way
 	accepted atomic.Int64
 	open     atomic.Int64
 
 	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
+	conns  map[net.Conn]struct{} // both ends of every forwarded connection
 	closed bool
 	cut    bool // Cut: accepted connections are closed at once
 	wg     sync.WaitGroup
 }
 
-// StartProxy listens on listen (e.g. "[::1]:0") and forwards every
-// connection to target.
+// StartProxy listens on listen (e.g. "127.0.0.1:0", "[::1]:0") and
+// forwards every connection to target.
 func StartProxy(listen, target string) (*Proxy, error) {
 	l, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -39,6 +51,19 @@ func StartProxy(listen, target string) (*Proxy, error) {
 	return p, nil
 }
 
+// StartProxyT is StartProxy on 127.0.0.1 (a free port) for a test: it
+// fails the test when the proxy cannot start and closes the proxy when
+// the test ends.
+func StartProxyT(t testing.TB, target string) *Proxy {
+	t.Helper()
+	p, err := StartProxy("127.0.0.1:0", target)
+	if err != nil {
+		t.Fatalf("proxy to %s: %v", target, err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
 // Addr is the proxy's listening address; Port its port.
 func (p *Proxy) Addr() string { return p.l.Addr().String() }
 func (p *Proxy) Port() int    { return p.l.Addr().(*net.TCPAddr).Port }
@@ -48,33 +73,8 @@ func (p *Proxy) Port() int    { return p.l.Addr().(*net.TCPAddr).Port }
 func (p *Proxy) Accepted() int64 { return p.accepted.Load() }
 func (p *Proxy) Open() int64     { return p.open.Load() }
 
-func (p *Proxy) serve() {
-	defer p.wg.Done()
-	for {
-		c, err := p.l.Accept()
-		if err != nil {
-			return
-		}
-		p.accepted.Add(1)
-		if !p.track(c) {
-			c.Close()
-			return
-		}
-		p.open.Add(1)
-		p.wg.Add(1)
-		go p.forward(c)
-	}
-}
-
-func (p *Proxy) track(c net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return false
-	}
-	p.conns[c] = struct{}{}
-	return true
-}
+// SetLatency changes the one-way latency of data read from now on.
+func (p *Proxy) SetLatency(d time.Duration) { p.latency.Store(int64(d)) }
 
 // Cut closes every forwarded connection and closes new ones as soon as
 // they are accepted, as a network failure between client and server
@@ -95,40 +95,6 @@ func (p *Proxy) Restore() {
 	p.cut = false
 }
 
-func (p *Proxy) isCut() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cut
-}
-
-// forward copies both ways until either side closes, then closes both.
-func (p *Proxy) forward(c net.Conn) {
-	defer p.wg.Done()
-	defer p.open.Add(-1)
-	defer func() {
-		p.mu.Lock()
-		delete(p.conns, c)
-		p.mu.Unlock()
-		c.Close()
-	}()
-	if p.isCut() {
-		return
-	}
-	up, err := net.DialTimeout("tcp", p.target, 5*time.Second)
-	if err != nil {
-		return
-	}
-	defer up.Close()
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
-	<-done
-	// Closing both ends ends the other copy.
-	c.Close()
-	up.Close()
-	<-done
-}
-
 // Close stops listening, closes every connection and waits for the
 // proxy's goroutines.
 func (p *Proxy) Close() error {
@@ -146,88 +112,119 @@ func (p *Proxy) Close() error {
 	return err
 }
 
-// UDPRelay relays UDP datagrams (DNS questions) on loopback to a real
-// server and its answers back, or drops them while switched off: a DNS
-// server that stopped answering, without stopping the server. It counts
-// the datagrams it received.
-type UDPRelay struct {
-	conn     *net.UDPConn
-	target   *net.UDPAddr
-	received atomic.Int64
-	dropping atomic.Bool
-	wg       sync.WaitGroup
-}
-
-// StartUDPRelay listens on listen (e.g. "127.0.0.1:0") and relays to target.
-func StartUDPRelay(listen, target string) (*UDPRelay, error) {
-	la, err := net.ResolveUDPAddr("udp", listen)
-	if err != nil {
-		return nil, err
-	}
-	ta, err := net.ResolveUDPAddr("udp", target)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := net.ListenUDP("udp", la)
-	if err != nil {
-		return nil, err
-	}
-	r := &UDPRelay{conn: conn, target: ta}
-	r.wg.Add(1)
-	go r.serve()
-	return r, nil
-}
-
-// Addr is the relay's address.
-func (r *UDPRelay) Addr() string { return r.conn.LocalAddr().String() }
-
-// Received counts the datagrams received, relayed or dropped.
-func (r *UDPRelay) Received() int64 { return r.received.Load() }
-
-// Drop switches relaying off (true) or on (false).
-func (r *UDPRelay) Drop(drop bool) { r.dropping.Store(drop) }
-
-func (r *UDPRelay) serve() {
-	defer r.wg.Done()
-	buf := make([]byte, 65535)
+func (p *Proxy) serve() {
+	defer p.wg.Done()
 	for {
-		n, from, err := r.conn.ReadFromUDP(buf)
+		c, err := p.l.Accept()
 		if err != nil {
 			return
 		}
-		r.received.Add(1)
-		if r.dropping.Load() {
-			continue
+		p.accepted.Add(1)
+		if !p.track(c) {
+			c.Close()
+			return
 		}
-		msg := append([]byte(nil), buf[:n]...)
-		r.wg.Add(1)
-		go r.relay(msg, from)
+		p.open.Add(1)
+		p.wg.Add(1)
+		go p.forward(c)
 	}
 }
 
-// relay asks the target and sends its answer back to from.
-func (r *UDPRelay) relay(msg []byte, from *net.UDPAddr) {
-	defer r.wg.Done()
-	up, err := net.DialUDP("udp", nil, r.target)
-	if err != nil {
-		return
+// track registers one end of a connection; false once the proxy closed.
+func (p *Proxy) track(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
 	}
-	defer up.Close()
-	_ = up.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := up.Write(msg); err != nil {
-		return
-	}
-	buf := make([]byte, 65535)
-	n, err := up.Read(buf)
-	if err != nil {
-		return
-	}
-	_, _ = r.conn.WriteToUDP(buf[:n], from)
+	p.conns[c] = struct{}{}
+	return true
 }
 
-// Close stops the relay and waits for its goroutines.
-func (r *UDPRelay) Close() error {
-	err := r.conn.Close()
-	r.wg.Wait()
-	return err
+// forget closes one end of a connection and stops tracking it.
+func (p *Proxy) forget(c net.Conn) {
+	p.mu.Lock()
+	delete(p.conns, c)
+	p.mu.Unlock()
+	c.Close()
+}
+
+func (p *Proxy) isCut() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cut
+}
+
+// forward copies both ways until either side ends, then closes both (as
+// a proxy in the middle of a TCP connection would).
+func (p *Proxy) forward(client net.Conn) {
+	defer p.wg.Done()
+	defer p.open.Add(-1)
+	defer p.forget(client)
+	if p.isCut() {
+		return
+	}
+	server, err := net.DialTimeout("tcp", p.target, 5*time.Second)
+	if err != nil {
+		return
+	}
+	if !p.track(server) {
+		server.Close()
+		return
+	}
+	defer p.forget(server)
+	done := make(chan struct{}, 2)
+	go func() { p.pipe(client, server); done <- struct{}{} }()
+	go func() { p.pipe(server, client); done <- struct{}{} }()
+	<-done
+	// Closing both ends ends the other direction.
+	client.Close()
+	server.Close()
+	<-done
+}
+
+// chunk is data read at a moment, due to be written latency later.
+type chunk struct {
+	data []byte
+	due  time.Time
+}
+
+// pipe copies from src to dst, each chunk delayed by the latency current
+// when it was read, until src ends or dst fails.
+func (p *Proxy) pipe(src, dst net.Conn) {
+	queue := make(chan chunk, 1024)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		timer := time.NewTimer(time.Hour)
+		timer.Stop()
+		for c := range queue {
+			if wait := time.Until(c.due); wait > 0 {
+				timer.Reset(wait)
+				<-timer.C
+			}
+			if _, err := dst.Write(c.data); err != nil {
+				// Unblock the reader, then drain until it closes the queue.
+				src.Close()
+				for range queue {
+				}
+				return
+			}
+		}
+	}()
+	buf := make([]byte, 32*1024)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			queue <- chunk{data: append([]byte(nil), buf[:n]...), due: time.Now().Add(time.Duration(p.latency.Load()))}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				src.Close()
+			}
+			break
+		}
+	}
+	close(queue)
+	<-done
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/netproxy"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
 
 // slowDirectory is the sample slapd behind a proxy adding latency each
@@ -16,7 +16,8 @@ import (
 func slowDirectory(t *testing.T, latency time.Duration, poolSize int) (*Directory, *lockedBuffer) {
 	t.Helper()
 	srv := sharedLDAP(t)
-	proxy := netproxy.StartT(t, srv.Addr(), latency)
+	proxy := testserver.StartProxyT(t, srv.Addr())
+	proxy.SetLatency(latency)
 	o := directOptions(t, srv)
 	o.Servers = []Server{mustServer(t, "ldap://"+proxy.Addr())}
 	o.PoolSize = poolSize
