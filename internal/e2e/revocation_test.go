@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,35 +151,16 @@ func warm(t *testing.T, e *env, apis []string, user, password string) {
 }
 
 // expectRevoked polls every API with the old credentials until each
-// answers status, failing if any takes longer than limit.
+// answers one of status, failing if any takes longer than limit.
 func expectRevoked(t *testing.T, e *env, apis []string, user string, status []int, limit time.Duration) {
 	t.Helper()
-	start := time.Now()
-	for _, api := range apis {
-		for {
-			r := e.as(api, user, watchPassword)
-			if slices.Contains(status, r.status) {
-				break
-			}
-			if time.Since(start) > limit {
-				t.Fatalf("%s still answered %d after %v, want one of %v", api, r.status, limit, status)
-			}
-			time.Sleep(20 * time.Millisecond) // polling for the outcome
-		}
-	}
-	t.Logf("revoked within %v", time.Since(start).Round(time.Millisecond))
+	e2etest.ExpectStatus(t, apis, status, limit, func(api string) int { return e.as(api, user, watchPassword).status })
 }
 
 // waitLog waits for a gateway log line with every part, after mark.
 func waitLog(t *testing.T, mark int, parts ...string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for len(logLines(gatewayLog.since(mark), parts...)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no log line with %q:\n%s", parts, gatewayLog.since(mark))
-		}
-		time.Sleep(20 * time.Millisecond) // polling the log
-	}
+	gatewayLog.WaitFor(t, mark, 20*time.Second, parts...)
 }
 
 func modify(srv *slapdtest.Server, dn string, fn func(*ldap.ModifyRequest)) error {

@@ -3,7 +3,6 @@ package ad
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"testing"
 	"time"
 
@@ -139,30 +138,11 @@ func changePassword(e *env, sam string) error {
 // answers one of status, failing if any takes longer than limit.
 func expectRevoked(t *testing.T, e *env, apis []string, user string, status []int, limit time.Duration) {
 	t.Helper()
-	start := time.Now()
-	for _, api := range apis {
-		for {
-			r := e.As(api, user, watchPassword)
-			if slices.Contains(status, r.Status) {
-				break
-			}
-			if time.Since(start) > limit {
-				t.Fatalf("%s still answered %d after %v, want one of %v", api, r.Status, limit, status)
-			}
-			time.Sleep(20 * time.Millisecond) // polling for the outcome
-		}
-	}
-	t.Logf("revoked within %v", time.Since(start).Round(time.Millisecond))
+	e2etest.ExpectStatus(t, apis, status, limit, func(api string) int { return e.As(api, user, watchPassword).Status })
 }
 
 // waitLog waits for a gateway log line with every part, after mark.
 func waitLog(t *testing.T, mark int, parts ...string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for len(e2etest.LogLines(e2etest.GatewayLog.Since(mark), parts...)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no log line with %q:\n%s", parts, e2etest.GatewayLog.Since(mark))
-		}
-		time.Sleep(20 * time.Millisecond) // polling the log
-	}
+	e2etest.GatewayLog.WaitFor(t, mark, 30*time.Second, parts...)
 }

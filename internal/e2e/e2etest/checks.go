@@ -3,6 +3,7 @@ package e2etest
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,4 +95,25 @@ func LogLines(text string, parts ...string) []string {
 		}
 	}
 	return out
+}
+
+// ExpectStatus polls status(api) for every API until it answers one of
+// want, failing if any takes longer than limit (counted from the start,
+// for all APIs together). It logs how long they took.
+func ExpectStatus(t testing.TB, apis []string, want []int, limit time.Duration, status func(api string) int) {
+	t.Helper()
+	start := time.Now()
+	for _, api := range apis {
+		for {
+			got := status(api)
+			if slices.Contains(want, got) {
+				break
+			}
+			if time.Since(start) > limit {
+				t.Fatalf("%s still answered %d after %v, want one of %v", api, got, limit, want)
+			}
+			time.Sleep(20 * time.Millisecond) // polling for the outcome
+		}
+	}
+	t.Logf("all answered one of %v within %v", want, time.Since(start).Round(time.Millisecond))
 }

@@ -76,3 +76,33 @@ func TestLogProblems(t *testing.T) {
 		t.Fatalf("LogProblems = %q, want the leaked password and the panic line", p)
 	}
 }
+
+func TestExpectStatus(t *testing.T) {
+	calls := map[string]int{}
+	ExpectStatus(t, []string{"a", "b"}, []int{http.StatusUnauthorized, http.StatusForbidden}, 5*time.Second, func(api string) int {
+		calls[api]++
+		if api == "a" && calls[api] < 3 {
+			return http.StatusOK
+		}
+		return http.StatusForbidden
+	})
+	if calls["a"] != 3 || calls["b"] != 1 {
+		t.Fatalf("asked a %d and b %d times, want 3 and 1: polling must go on until each answers", calls["a"], calls["b"])
+	}
+}
+
+func TestLogSinkWaitFor(t *testing.T) {
+	s := &LogSink{}
+	_, _ = s.Write([]byte("level=info msg=\"directory watch started\" api=old\n"))
+	mark := s.Mark()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = s.Write([]byte("level=info msg=\"directory watch started\" api=new\n"))
+	}()
+	s.WaitFor(t, mark, 5*time.Second, "directory watch started", "api=new")
+	<-done
+	if got := LogLines(s.Since(mark), "api=old"); len(got) != 0 {
+		t.Fatalf("Since(mark) holds a line from before mark: %q", got)
+	}
+}

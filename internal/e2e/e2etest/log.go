@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/TykTechnologies/tyk/log"
 )
@@ -42,6 +43,19 @@ func (s *LogSink) Since(mark int) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return string(s.buf.Bytes()[mark:])
+}
+
+// WaitFor waits up to timeout for a line logged after mark that contains
+// every one of parts, failing the test with what was logged otherwise.
+func (s *LogSink) WaitFor(t testing.TB, mark int, timeout time.Duration, parts ...string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for len(LogLines(s.Since(mark), parts...)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line with %q:\n%s", parts, s.Since(mark))
+		}
+		time.Sleep(20 * time.Millisecond) // polling the log
+	}
 }
 
 // debugLevel is logrus.DebugLevel; the stand-in's SetLevel takes the
