@@ -8,8 +8,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/redistest"
 )
+
+// redisClientT is the node's Redis client for a test, closed when the
+// test ends.
+func redisClientT(t testing.TB, o RedisOptions, timeout time.Duration) redis.UniversalClient {
+	t.Helper()
+	client, err := NewRedisClient(o, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return client
+}
 
 // While Redis is unreachable the node counts locally (one warning for the
 // outage, Redis not asked again until the backoff passes), and after Redis
@@ -18,11 +31,7 @@ import (
 func TestFailoverFallsBackAndRecovers(t *testing.T) {
 	s := redistest.StartT(t)
 	const timeout = 300 * time.Millisecond
-	client, err := NewRedisClient(RedisOptions{Addrs: []string{s.Addr()}}, timeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
+	client := redisClientT(t, RedisOptions{Addrs: []string{s.Addr()}}, timeout)
 	limits := Limits{Max: 3, Window: time.Minute}
 	remote := newAttempts(t, client, limits, timeout)
 	local, clock := newTestAttempts(3, time.Minute, 0)
@@ -103,11 +112,7 @@ func TestFailoverFallsBackAndRecovers(t *testing.T) {
 func TestFailoverKeepsFailuresWhenSettlingFails(t *testing.T) {
 	s := redistest.StartT(t)
 	const timeout = 300 * time.Millisecond
-	client, err := NewRedisClient(RedisOptions{Addrs: []string{s.Addr()}}, timeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
+	client := redisClientT(t, RedisOptions{Addrs: []string{s.Addr()}}, timeout)
 	remote := newAttempts(t, client, Limits{Max: 1, Window: time.Minute}, timeout)
 	local, _ := newTestAttempts(1, time.Minute, 0)
 	f := NewFailover(remote, local, slog.New(&recordedLogs{}))
@@ -130,11 +135,7 @@ func TestFailoverKeepsFailuresWhenSettlingFails(t *testing.T) {
 // A lock is written to both sides, so it holds through an outage.
 func TestFailoverLocksSurviveAnOutage(t *testing.T) {
 	s := redistest.StartT(t)
-	client, err := NewRedisClient(RedisOptions{Addrs: []string{s.Addr()}}, 300*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
+	client := redisClientT(t, RedisOptions{Addrs: []string{s.Addr()}}, 300*time.Millisecond)
 	remote := newAttempts(t, client, Limits{Max: 3, Window: time.Minute}, 300*time.Millisecond)
 	local, _ := newTestAttempts(3, time.Minute, 0)
 	f := NewFailover(remote, local, slog.New(&recordedLogs{}))
@@ -193,11 +194,7 @@ func TestRedisClientOnACluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Stop() })
-	client, err := NewRedisClient(RedisOptions{Addrs: c.Addrs()[:1], Cluster: true}, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
+	client := redisClientT(t, RedisOptions{Addrs: c.Addrs()[:1], Cluster: true}, time.Second)
 	a := newAttempts(t, client, Limits{Max: 2, Window: time.Minute}, time.Second)
 	ctx := context.Background()
 	for i := range 2 {

@@ -68,11 +68,7 @@ func TestCallerHangingUpIsNotAnOutage(t *testing.T) {
 func TestPoolExhaustionIsNotAnOutage(t *testing.T) {
 	s := redistest.StartT(t)
 	const timeout = 300 * time.Millisecond
-	client, err := NewRedisClient(RedisOptions{Addrs: []string{s.Addr()}}, timeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
+	client := redisClientT(t, RedisOptions{Addrs: []string{s.Addr()}}, timeout)
 	remote := newAttempts(t, client, Limits{Max: 3, Window: time.Minute}, timeout)
 	local, _ := newTestAttempts(3, time.Minute, 0)
 	var logs recordedLogs
@@ -96,7 +92,7 @@ func TestPoolExhaustionIsNotAnOutage(t *testing.T) {
 	}
 
 	start := time.Now()
-	_, err = f.Reserve(ctx, account("ann"))
+	_, err := f.Reserve(ctx, account("ann"))
 	if !errors.Is(err, ErrBusy) || errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Reserve with the pool exhausted: %v, want ErrBusy only", err)
 	}
