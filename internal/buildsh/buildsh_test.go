@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 func root(t *testing.T) string {
@@ -89,33 +90,6 @@ func TestHelpListsEverySetting(t *testing.T) {
 	}
 }
 
-// pathWithout is a PATH holding every command of this one except the named.
-func pathWithout(t *testing.T, hidden ...string) string {
-	t.Helper()
-	bin := t.TempDir()
-	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			name := e.Name()
-			skip := false
-			for _, h := range hidden {
-				skip = skip || name == h
-			}
-			dst := filepath.Join(bin, name)
-			if _, err := os.Lstat(dst); skip || err == nil {
-				continue
-			}
-			if err := os.Symlink(filepath.Join(dir, name), dst); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return bin
-}
-
 func envWith(path string, extra ...string) []string {
 	var out []string
 	for _, kv := range os.Environ() {
@@ -129,7 +103,7 @@ func envWith(path string, extra ...string) []string {
 // TestMissingGoSaysWhereToGetIt: without go on PATH, build.sh and the demo
 // name the minimum version and https://go.dev/dl/.
 func TestMissingGoSaysWhereToGetIt(t *testing.T) {
-	env := envWith(pathWithout(t, "go", "gofmt"))
+	env := envWith(testutil.PathWithout(t, "go", "gofmt"))
 	for _, args := range [][]string{{"build.sh", "depcheck"}, {"testdata/demo/run.sh"}} {
 		r := run(t, env, "bash", args...)
 		if r.code == 0 || !strings.Contains(r.stderr, "Go 1.23 or newer") || !strings.Contains(r.stderr, "https://go.dev/dl/") {
@@ -171,7 +145,7 @@ func TestCheckBuildsOnce(t *testing.T) {
 		t.Fatalf("no reusable binary after the first check: %v", err)
 	}
 	// Without go on PATH the second run can only succeed by reusing it.
-	second := run(t, envWith(pathWithout(t, "go")), "bash", "build.sh", "check", missing, "alice")
+	second := run(t, envWith(testutil.PathWithout(t, "go")), "bash", "build.sh", "check", missing, "alice")
 	if second.code != 2 || !strings.Contains(second.stderr, "no such file") {
 		t.Fatalf("second check (no go on PATH): exit %d\n%s", second.code, second.stderr)
 	}

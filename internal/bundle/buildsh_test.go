@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 // These tests run the real ./build.sh bundle with SO_PATH (so no plugin build
@@ -14,37 +16,6 @@ import (
 // bundler when there is one.
 
 const soName = "ldapauth_v5.8.12_linux_amd64.so"
-
-// pathWithout returns a directory holding links to every command on PATH
-// except the named ones, so build.sh cannot find those.
-func pathWithout(t *testing.T, hidden ...string) string {
-	t.Helper()
-	bin := t.TempDir()
-	skip := map[string]bool{}
-	for _, h := range hidden {
-		skip[h] = true
-	}
-	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			name := e.Name()
-			dst := filepath.Join(bin, name)
-			if skip[name] {
-				continue
-			}
-			if _, err := os.Lstat(dst); err == nil {
-				continue // an earlier PATH entry wins, as in a shell
-			}
-			if err := os.Symlink(filepath.Join(dir, name), dst); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return bin
-}
 
 type bundleRun struct {
 	code   int
@@ -115,7 +86,7 @@ func checkManifest(t *testing.T, path string) {
 }
 
 func TestBuildShBundleWithoutBundler(t *testing.T) {
-	r := runBundle(t, pathWithout(t, "tyk", "docker"), "BUILD_ID=nobundler")
+	r := runBundle(t, testutil.PathWithout(t, "tyk", "docker"), "BUILD_ID=nobundler")
 	if r.code != 3 {
 		t.Fatalf("exit %d, want 3; output:\n%s", r.code, r.output)
 	}
@@ -169,7 +140,7 @@ func TestBuildShBundleCallsBundler(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			bin := pathWithout(t, "tyk", "docker")
+			bin := testutil.PathWithout(t, "tyk", "docker")
 			tyk := filepath.Join(t.TempDir(), "tyk")
 			if err := os.WriteFile(tyk, []byte(fakeTyk), 0o755); err != nil {
 				t.Fatal(err)
@@ -196,7 +167,7 @@ func TestBuildShBundleCallsBundler(t *testing.T) {
 }
 
 func TestBuildShBundleNeverReusesAName(t *testing.T) {
-	bin := pathWithout(t, "tyk", "docker")
+	bin := testutil.PathWithout(t, "tyk", "docker")
 	tyk := filepath.Join(t.TempDir(), "tyk")
 	if err := os.WriteFile(tyk, []byte(fakeTyk), 0o755); err != nil {
 		t.Fatal(err)
@@ -215,7 +186,7 @@ func TestBuildShBundleNeverReusesAName(t *testing.T) {
 }
 
 func TestBuildShBundleRejectsBadBuildID(t *testing.T) {
-	r := runBundle(t, pathWithout(t, "tyk", "docker"), "BUILD_ID=../evil")
+	r := runBundle(t, testutil.PathWithout(t, "tyk", "docker"), "BUILD_ID=../evil")
 	if r.code == 0 || !strings.Contains(r.output, "BUILD_ID must be") {
 		t.Fatalf("exit %d, output:\n%s", r.code, r.output)
 	}

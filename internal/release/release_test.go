@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 func TestChangelogVersion(t *testing.T) {
@@ -93,7 +94,7 @@ func TestReleaseEndToEnd(t *testing.T) {
 	dist := t.TempDir()
 	const id = "reltest1"
 	env := append(os.Environ(), "TYK_SRC="+gw, "TYK_VERSION=v5.14.0", "DIST_DIR="+dist, "BUILD_ID="+id,
-		"PATH="+pathWithout(t, "tyk", "docker"), "GOFLAGS=")
+		"PATH="+testutil.PathWithout(t, "tyk", "docker"), "GOFLAGS=")
 	env = withoutVar(env, "GOWORK", "TYK_BIN", "LDAPAUTH_VERSION")
 	run := func() (int, string) {
 		cmd := exec.Command("bash", filepath.Join(root, "build.sh"), "release")
@@ -313,40 +314,4 @@ func withoutVar(env []string, names ...string) []string {
 		}
 	}
 	return out
-}
-
-// pathWithout returns a directory of links to every command on PATH except
-// the named ones, so build.sh cannot find those.
-func pathWithout(t *testing.T, hidden ...string) string {
-	t.Helper()
-	bin := t.TempDir()
-	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			name := e.Name()
-			dst := filepath.Join(bin, name)
-			if hiddenName(name, hidden) {
-				continue
-			}
-			if _, err := os.Lstat(dst); err == nil {
-				continue
-			}
-			if err := os.Symlink(filepath.Join(dir, name), dst); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return bin
-}
-
-func hiddenName(name string, hidden []string) bool {
-	for _, h := range hidden {
-		if name == h {
-			return true
-		}
-	}
-	return false
 }
