@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
 
@@ -116,51 +117,39 @@ func TestReloadUnderLoad(t *testing.T) {
 	}
 	load(0)
 
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	served := 0
-	for g := 0; g < 6; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			users := []string{"alice", "bob", "carol"}
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				id := api
-				if g%2 == 1 {
-					id += "-oas"
-				}
-				u := users[(g+i)%len(users)]
-				pass, want := u+"-pass-1", 200
-				if i%5 == 0 {
-					pass, want = "wrong-pass", 401
-				}
-				r, err := e.doE("/"+id+"/", http.Header{"Authorization": {basic(u, pass)}})
-				switch {
-				case err != nil:
-					t.Errorf("%s: %v", id, err)
-					return
-				case r.status != want:
-					t.Errorf("%s as %s: status %d (%s), want %d", id, u, r.status, r.body, want)
-					return
-				case want == 401:
-					if c := r.header.Get("Www-Authenticate"); c != challenge(realms[0]) && c != challenge(realms[1]) {
-						t.Errorf("challenge %q", c)
-					}
-				case r.seen == nil || r.seen.Header.Get("X-Authenticated-User") != u:
-					t.Errorf("%s as %s: upstream saw %v", id, u, r.seen)
-				}
-				mu.Lock()
-				served++
-				mu.Unlock()
+	users := []string{"alice", "bob", "carol"}
+	clients := e2etest.StartWorkers(6, func(g, i int) bool {
+		id := api
+		if g%2 == 1 {
+			id += "-oas"
+		}
+		u := users[(g+i)%len(users)]
+		pass, want := u+"-pass-1", 200
+		if i%5 == 0 {
+			pass, want = "wrong-pass", 401
+		}
+		r, err := e.doE("/"+id+"/", http.Header{"Authorization": {basic(u, pass)}})
+		switch {
+		case err != nil:
+			t.Errorf("%s: %v", id, err)
+			return false
+		case r.status != want:
+			t.Errorf("%s as %s: status %d (%s), want %d", id, u, r.status, r.body, want)
+			return false
+		case want == 401:
+			if c := r.header.Get("Www-Authenticate"); c != challenge(realms[0]) && c != challenge(realms[1]) {
+				t.Errorf("challenge %q", c)
 			}
-		}(g)
-	}
+		case r.seen == nil || r.seen.Header.Get("X-Authenticated-User") != u:
+			t.Errorf("%s as %s: upstream saw %v", id, u, r.seen)
+		}
+		mu.Lock()
+		served++
+		mu.Unlock()
+		return true
+	})
 	for i := 1; i <= 20; i++ {
 		time.Sleep(20 * time.Millisecond)
 		if i%2 == 0 {
@@ -171,8 +160,7 @@ func TestReloadUnderLoad(t *testing.T) {
 		}
 		load(i)
 	}
-	close(stop)
-	wg.Wait()
+	clients.Stop()
 	if served < 50 {
 		t.Errorf("only %d requests served during the reloads", served)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
 )
@@ -49,40 +50,20 @@ func TestFloodIsNotAnOutage(t *testing.T) {
 	}
 	var mu sync.Mutex
 	flood := tally{statuses: map[int]int{}}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				r, err := e.doE("/"+api+"/", authHeader(fmt.Sprintf("flood-%d-%d", w, i), fmt.Sprintf("flood-pw-%d", i)))
-				if err != nil {
-					continue
-				}
-				mu.Lock()
-				flood.statuses[r.status]++
-				if r.status == 503 && r.header.Get("Retry-After") == "" {
-					flood.noRetryAfter++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	stopped := false
-	stopFlood := func() {
-		if !stopped {
-			stopped = true
-			close(stop)
-			wg.Wait()
+	clients := e2etest.StartWorkers(64, func(w, i int) bool {
+		r, err := e.doE("/"+api+"/", authHeader(fmt.Sprintf("flood-%d-%d", w, i), fmt.Sprintf("flood-pw-%d", i)))
+		if err != nil {
+			return true
 		}
-	}
-	defer stopFlood()
+		mu.Lock()
+		flood.statuses[r.status]++
+		if r.status == 503 && r.header.Get("Retry-After") == "" {
+			flood.noRetryAfter++
+		}
+		mu.Unlock()
+		return true
+	})
+	defer clients.Stop()
 	saturated := func() bool { mu.Lock(); defer mu.Unlock(); return flood.statuses[503] > 0 }
 	deadline := time.Now().Add(20 * time.Second)
 	for !saturated() {
@@ -106,7 +87,7 @@ func TestFloodIsNotAnOutage(t *testing.T) {
 			t.Error("a 503 without Retry-After: the gateway answered as if the directory were down")
 		}
 	}
-	stopFlood()
+	clients.Stop()
 
 	t.Logf("flood: %v (%d 503 without Retry-After); alice's old password during the flood: %v", flood.statuses, flood.noRetryAfter, old)
 	if old[200] > 0 {

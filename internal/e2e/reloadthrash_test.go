@@ -3,12 +3,12 @@ package e2e
 import (
 	"fmt"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/TykTechnologies/tyk/apidef"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
 
@@ -100,50 +100,35 @@ func TestReloadThrash(t *testing.T) {
 			reload()
 		}
 	}
-	stop := make(chan struct{})
 	progress := make(chan struct{}, 64) // one signal per request served
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				u := users[(g+i)%len(users)]
-				check := viaOld
-				if (g+i)%2 == 1 {
-					check = viaNew
-				}
-				if err := check(u[0], u[1]); err != nil {
-					t.Errorf("goroutine %d, request %d: %v", g, i, err)
-					return
-				}
-				select {
-				case progress <- struct{}{}:
-				default:
-				}
-			}
-		}()
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	clients := e2etest.StartWorkers(4, func(g, i int) bool {
+		u := users[(g+i)%len(users)]
+		check := viaOld
+		if (g+i)%2 == 1 {
+			check = viaNew
+		}
+		if err := check(u[0], u[1]); err != nil {
+			t.Errorf("goroutine %d, request %d: %v", g, i, err)
+			return false
+		}
+		select {
+		case progress <- struct{}{}:
+		default:
+		}
+		return true
+	})
 	for range 12 {
 		reload()
 		// Let the goroutines serve a few requests with this definition
-		// (done is closed early only when one of them failed).
+		// (Done is closed early only when every one of them failed).
 		for range 8 {
 			select {
 			case <-progress:
-			case <-done:
+			case <-clients.Done():
 			}
 		}
 	}
-	close(stop)
-	<-done
+	clients.Stop()
 
 	if n := len(logLines(gatewayLog.since(mark), "api_id="+api+" ", "LDAP authentication configured")); n != 2 {
 		t.Errorf("the plugin built %d gates for %s, want 2 (one per configuration, however often the definitions alternate)", n, api)

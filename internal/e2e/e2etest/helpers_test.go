@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,5 +105,46 @@ func TestLogSinkWaitFor(t *testing.T) {
 	<-done
 	if got := LogLines(s.Since(mark), "api=old"); len(got) != 0 {
 		t.Fatalf("Since(mark) holds a line from before mark: %q", got)
+	}
+}
+
+func TestWorkers(t *testing.T) {
+	var mu sync.Mutex
+	calls := map[int]int{}
+	started := make(chan struct{}, 3)
+	w := StartWorkers(3, func(worker, i int) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if calls[worker] != i {
+			t.Errorf("worker %d: call %d after %d calls", worker, i, calls[worker])
+		}
+		calls[worker]++
+		if i == 0 {
+			started <- struct{}{}
+		}
+		return true
+	})
+	for range 3 {
+		<-started
+	}
+	w.Stop()
+	w.Stop() // a second Stop returns at once
+	mu.Lock()
+	after := len(calls)
+	mu.Unlock()
+	if after != 3 {
+		t.Fatalf("%d workers ran, want 3", after)
+	}
+	select {
+	case <-w.Done():
+	default:
+		t.Fatal("Done not closed after Stop")
+	}
+
+	quit := StartWorkers(2, func(worker, i int) bool { return i < 4 })
+	select {
+	case <-quit.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("workers whose function returned false never ended")
 	}
 }
