@@ -17,17 +17,6 @@ import (
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
-func root(t *testing.T) string {
-	t.Helper()
-	// The module root, found from the package directory the test runs in
-	// (runtime.Caller paths are module-relative under -trimpath).
-	dir, err := slapdtest.FindModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 type result struct {
 	code           int
 	stdout, stderr string
@@ -36,7 +25,7 @@ type result struct {
 func run(t *testing.T, env []string, name string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(name, args...)
-	cmd.Dir = root(t)
+	cmd.Dir = slapdtest.ModuleRootT(t)
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -70,7 +59,7 @@ func TestHelpListsEverySetting(t *testing.T) {
 	read := regexp.MustCompile(`\$\{([A-Z][A-Z0-9_]*)(:-|:\+|:\?|-|\+)`)
 	seen := map[string]bool{}
 	for _, script := range []string{"build.sh", "testdata/demo/run.sh"} {
-		data, err := os.ReadFile(filepath.Join(root(t), script))
+		data, err := os.ReadFile(filepath.Join(slapdtest.ModuleRootT(t), script))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +123,7 @@ func TestDemoPortClashNamesDEMO_PORT(t *testing.T) {
 // TestCheckBuildsOnce: the second ./build.sh check reuses the binary the
 // first one built, and a changed source file makes it rebuild.
 func TestCheckBuildsOnce(t *testing.T) {
-	bin := filepath.Join(root(t), ".work", "bin", "ldapauth-check")
+	bin := filepath.Join(slapdtest.ModuleRootT(t), ".work", "bin", "ldapauth-check")
 	missing := filepath.Join(t.TempDir(), "missing.json")
 	first := run(t, os.Environ(), "bash", "build.sh", "check", missing, "alice")
 	if first.code != 2 || !strings.Contains(first.stderr, "no such file") {

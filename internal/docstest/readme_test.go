@@ -59,17 +59,6 @@ func blocks(t *testing.T, file string) []block {
 	return out
 }
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	// The module root, found from the package directory the test runs in
-	// (runtime.Caller paths are module-relative under -trimpath).
-	dir, err := slapdtest.FindModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // options parses "ldap: ...; stdin: TEXT" into its parts.
 func options(marker string) map[string]string {
 	out := map[string]string{}
@@ -83,7 +72,7 @@ func options(marker string) map[string]string {
 // TestReadmeShellBlocks runs every shell block of the README that is not
 // marked skip, and requires a reason on every skipped one.
 func TestReadmeShellBlocks(t *testing.T) {
-	root := repoRoot(t)
+	root := slapdtest.ModuleRootT(t)
 	var ran int
 	for _, b := range blocks(t, filepath.Join(root, "README.md")) {
 		if b.lang != "sh" && b.lang != "bash" && b.lang != "shell" {
@@ -122,7 +111,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // TestReadmeMainCommands: the first block starts with the main job and the
 // test command, and that test command is what CI runs.
 func TestReadmeMainCommands(t *testing.T) {
-	root := repoRoot(t)
+	root := slapdtest.ModuleRootT(t)
 	bs := blocks(t, filepath.Join(root, "README.md"))
 	if len(bs) == 0 {
 		t.Fatal("README.md has no code block")
@@ -151,7 +140,7 @@ func TestReadmeMainCommands(t *testing.T) {
 // and the plugin's configuration parser (secrets from the environment, the
 // CA file replaced by a real one), policies as JSON objects.
 func TestReadmeDefinitions(t *testing.T) {
-	root := repoRoot(t)
+	root := slapdtest.ModuleRootT(t)
 	t.Setenv("LDAP_BIND_PASSWORD", "readme-bind-password")
 	t.Setenv("LDAP_SESSION_KEY", "readme-session-key-0123456789")
 	ca, err := testpki.NewCA("docstest CA", "tyk-ldap-auth tests")

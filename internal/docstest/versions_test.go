@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/release"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
 
 // TestExampleVersionsComeFromOnePlace: every gateway version an example
@@ -17,7 +18,7 @@ import (
 // commands that show another version as an alternative (TYK_VERSION=...)
 // are not examples of the default.
 func TestExampleVersionsComeFromOnePlace(t *testing.T) {
-	root := repoRoot(t)
+	root := slapdtest.ModuleRootT(t)
 	buildSh, err := os.ReadFile(filepath.Join(root, "build.sh"))
 	if err != nil {
 		t.Fatal(err)

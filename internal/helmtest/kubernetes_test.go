@@ -30,17 +30,6 @@ var (
 	chartsErr        error
 )
 
-func root(t *testing.T) string {
-	t.Helper()
-	// The module root, found from the package directory the test runs in
-	// (runtime.Caller paths are module-relative under -trimpath).
-	dir, err := slapdtest.FindModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // tools builds helm and yaml2json from the tool module once per test binary.
 func tools(t *testing.T) (string, string) {
 	t.Helper()
@@ -56,7 +45,7 @@ func tools(t *testing.T) (string, string) {
 			toolsErr = err
 			return
 		}
-		toolDir := filepath.Join(root(t), "internal", "helmtest", "tool")
+		toolDir := filepath.Join(slapdtest.ModuleRootT(t), "internal", "helmtest", "tool")
 		for _, b := range []struct{ out, pkg string }{{"helm", "helm.sh/helm/v4/cmd/helm"}, {"yaml2json", "./yaml2json"}} {
 			cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, b.out), b.pkg)
 			cmd.Dir = toolDir
@@ -92,7 +81,7 @@ func charts(t *testing.T) string {
 		if src == "" {
 			src = defaultCharts
 		}
-		commit, err := os.ReadFile(filepath.Join(root(t), "internal", "helmtest", "charts-commit.txt"))
+		commit, err := os.ReadFile(filepath.Join(slapdtest.ModuleRootT(t), "internal", "helmtest", "charts-commit.txt"))
 		if err != nil {
 			chartsErr = err
 			return
@@ -151,7 +140,7 @@ func toJSON(t *testing.T, yaml []byte) []object {
 
 func readObjects(t *testing.T, name string) []object {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(root(t), "testdata", "kubernetes", name))
+	data, err := os.ReadFile(filepath.Join(slapdtest.ModuleRootT(t), "testdata", "kubernetes", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +264,7 @@ func TestRecipes(t *testing.T) {
 	for _, chart := range []string{"tyk-oss", "tyk-gateway"} {
 		for _, recipe := range []string{"image", "bundle", "volume"} {
 			t.Run(chart+"/"+recipe, func(t *testing.T) {
-				values := filepath.Join(root(t), "testdata", "kubernetes", "values", chart+"-"+recipe+".yaml")
+				values := filepath.Join(slapdtest.ModuleRootT(t), "testdata", "kubernetes", "values", chart+"-"+recipe+".yaml")
 				pod, c := gateway(t, render(t, chart, values))
 				checkHardening(t, pod, c)
 				checkSecrets(t, c, secret, apis["ldap-orders-"+recipe])
@@ -376,7 +365,7 @@ func checkCA(t *testing.T, pod, c, ca, api map[string]any) {
 
 func checkImage(t *testing.T, pod, c, api map[string]any) {
 	t.Helper()
-	dockerfile, err := os.ReadFile(filepath.Join(root(t), "testdata", "kubernetes", "Dockerfile.gateway"))
+	dockerfile, err := os.ReadFile(filepath.Join(slapdtest.ModuleRootT(t), "testdata", "kubernetes", "Dockerfile.gateway"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func TestChangelogVersion(t *testing.T) {
 // TestRepositoryChangelogNamesARelease: the repository's own CHANGELOG.md
 // must give the release tool a version.
 func TestRepositoryChangelogNamesARelease(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), "CHANGELOG.md"))
+	data, err := os.ReadFile(filepath.Join(slapdtest.ModuleRootT(t), "CHANGELOG.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestCheckStatic(t *testing.T) {
 // x/sys, so the dependency check passes; no Tyk bundler is on PATH, so the
 // release ends with exit status 3 and says how to get the bundle.
 func TestReleaseEndToEnd(t *testing.T) {
-	root := repoRoot(t)
+	root := slapdtest.ModuleRootT(t)
 	gw := standInGateway(t, root)
 	dist := t.TempDir()
 	const id = "reltest1"
@@ -287,17 +287,6 @@ func moduleVersion(t *testing.T, root, module string) string {
 		t.Fatalf("go list -m %s: %v", module, err)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	// The module root, found from the package directory the test runs in
-	// (runtime.Caller paths are module-relative under -trimpath).
-	dir, err := slapdtest.FindModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 func withoutVar(env []string, names ...string) []string {

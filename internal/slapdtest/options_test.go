@@ -60,9 +60,15 @@ func TestFindModuleRoot(t *testing.T) {
 	if err != nil || dd != filepath.Join(got, "testdata", "ldap") {
 		t.Fatalf("DefaultDataDir = %q, %v", dd, err)
 	}
+	if viaT := ModuleRootT(t); viaT != got {
+		t.Fatalf("ModuleRootT = %q, want %q", viaT, got)
+	}
 	testutil.Chdir(t, t.TempDir())
 	if _, err := FindModuleRoot(); err == nil {
 		t.Fatal("found a module root outside the project")
+	}
+	if _, failed := testutil.CatchFatal(t, func(t testing.TB) { ModuleRootT(t) }); !failed {
+		t.Fatal("ModuleRootT did not fail the test outside the project")
 	}
 }
 

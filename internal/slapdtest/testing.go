@@ -51,3 +51,15 @@ func Shared(t testing.TB) *Server {
 //
 //	func TestMain(m *testing.M) { slapdtest.Main(m) }
 func Main(m *testing.M) { shared.Main(m) }
+
+// ModuleRootT is FindModuleRoot for a test: the module root, found from
+// the package directory the test runs in (runtime.Caller paths are
+// module-relative under -trimpath), or a failed test.
+func ModuleRootT(t testing.TB) string {
+	t.Helper()
+	dir, err := FindModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
