@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	ldap "github.com/go-ldap/ldap/v3"
-
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/adtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 )
@@ -65,10 +63,7 @@ func TestAccountStates(t *testing.T) {
 // directly, not through the gateway.
 func (e *env) lockInAD(u adtest.SampleUser) {
 	e.t.Helper()
-	conn, err := ldap.DialURL(e.dc.LDAPSURL(), ldap.DialWithTLSConfig(e.dc.ClientTLSConfig()))
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	conn := e.ldapsConn()
 	defer conn.Close()
 	for range adtest.LockoutThreshold {
 		if err := conn.Bind(u.UPN, wrongPassword); adtest.Diagnostic(err) != "52e" {

@@ -104,15 +104,8 @@ func TestBindNames(t *testing.T) {
 // follow them or count them as entries (exactly one entry must match).
 func TestSearchFromDomainRootMeetsReferences(t *testing.T) {
 	e := newEnv(t)
-	e.ensureServiceAccount()
-	conn, err := ldap.DialURL(e.dc.LDAPSURL(), ldap.DialWithTLSConfig(e.dc.ClientTLSConfig()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := e.serviceConn()
 	defer conn.Close()
-	if err := conn.Bind(serviceAccountDN, serviceAccountPassword); err != nil {
-		t.Fatalf("service account bind: %v", err)
-	}
 	alice := sampleUser(t, adtest.KeyAlice)
 	res, err := conn.Search(ldap.NewSearchRequest(adtest.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 2, 0, false,
 		fmt.Sprintf("(sAMAccountName=%s)", alice.SAMAccountName), []string{"1.1"}, nil))

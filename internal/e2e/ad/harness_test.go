@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	ldap "github.com/go-ldap/ldap/v3"
+
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/adtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/e2e/e2etest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost"
@@ -100,6 +102,31 @@ func (e *env) ensureServiceAccount() {
 		e.t.Fatalf("service account DN %q, want %q", dn, serviceAccountDN)
 	}
 	serviceAccount.dc = e.dc
+}
+
+// ldapsConn is a connection to the DC's LDAPS port that verifies its
+// certificate, for a test that talks to AD directly, not through the
+// gateway. The caller closes it.
+func (e *env) ldapsConn() *ldap.Conn {
+	e.t.Helper()
+	conn, err := ldap.DialURL(e.dc.LDAPSURL(), ldap.DialWithTLSConfig(e.dc.ClientTLSConfig()))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return conn
+}
+
+// serviceConn is ldapsConn bound as the service account (added to the DC
+// first if needed). The caller closes it.
+func (e *env) serviceConn() *ldap.Conn {
+	e.t.Helper()
+	e.ensureServiceAccount()
+	conn := e.ldapsConn()
+	if err := conn.Bind(serviceAccountDN, serviceAccountPassword); err != nil {
+		conn.Close()
+		e.t.Fatalf("service account bind: %v", err)
+	}
+	return conn
 }
 
 // Plugin configurations (config_data), one per recipe of

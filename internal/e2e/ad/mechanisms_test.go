@@ -23,15 +23,8 @@ const controlNotification = "1.2.840.113556.1.4.528"
 // unlike notification, sees deletes through its existence check.
 func TestSambaWatchMechanisms(t *testing.T) {
 	e := newEnv(t)
-	e.ensureServiceAccount()
-	conn, err := ldap.DialURL(e.dc.LDAPSURL(), ldap.DialWithTLSConfig(e.dc.ClientTLSConfig()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := e.serviceConn()
 	defer conn.Close()
-	if err := conn.Bind(serviceAccountDN, serviceAccountPassword); err != nil {
-		t.Fatal(err)
-	}
 	caps, err := directory.ReadCapabilities(conn)
 	if err != nil {
 		t.Fatal(err)
