@@ -41,6 +41,8 @@ var configKeys = []string{
 	// Brute-force protection, the fleet, the audit trail.
 	"max_failures", "failure_window", "max_failures_per_client", "client_failure_window",
 	"shared_state", "redis_url", "redis_timeout", "audit_log",
+	// Observability.
+	"trace_usernames",
 }
 
 // ConfigKeys returns every configuration key the plugin understands.
@@ -126,6 +128,10 @@ type Config struct {
 	// AuditLog writes one info line per denied request and per lock.
 	AuditLog bool
 
+	// TraceUsernames puts the username (enduser.id) on the plugin's
+	// OpenTelemetry spans; off, spans never name a user.
+	TraceUsernames bool
+
 	// Fingerprint identifies this configuration: equal config_data and equal
 	// resolved secrets and CA files, equal fingerprint.
 	Fingerprint [32]byte
@@ -180,6 +186,7 @@ func (c *Config) parseProtection(d *decoder) {
 	c.MaxFailuresPerClient = d.integer("max_failures_per_client", 0, 0, 1_000_000)
 	c.ClientFailureWindow = d.duration("client_failure_window", 15*time.Minute, time.Second, maxConfigDuration)
 	c.AuditLog = d.boolean("audit_log", true)
+	c.TraceUsernames = d.boolean("trace_usernames", false)
 	c.RedisTimeout = d.duration("redis_timeout", 250*time.Millisecond, time.Millisecond, 10*time.Second)
 	switch c.SharedState = d.str("shared_state", SharedLocal); c.SharedState {
 	case SharedLocal:

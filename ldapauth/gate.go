@@ -9,10 +9,12 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	gocache "github.com/patrickmn/go-cache"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/internal/logx"
@@ -67,6 +69,7 @@ type Gate struct {
 	challenge    []string // the WWW-Authenticate value
 	identity     []string // canonical names of the headers the plugin sets
 	randomSecret bool     // session_key_secret was not configured
+	tel          telemetry
 }
 
 // scratch is per-request working memory, pooled so the hot path does not
@@ -170,6 +173,7 @@ func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
 	}
 	g.keys = sessionKeys{secret: secret, apiID: api.ID}
 	g.identity = identityHeaderNames(cfg)
+	g.tel = newTelemetry(api, cfg)
 	return g, nil
 }
 
@@ -263,7 +267,10 @@ func (g *Gate) Check(r *http.Request) Result {
 	}
 
 	// Cache miss: from here on allocations are fine, the directory round
-	// trip dominates.
+	// trip dominates. The authentication gets a span of its own; r carries
+	// it from here on.
+	r, span := g.startSpan(r)
+	defer span.End()
 	username, password, mac := string(user), string(pass), s.mac
 	client := g.clientIP(r)
 	if g.clients != nil {
@@ -276,10 +283,14 @@ func (g *Gate) Check(r *http.Request) Result {
 	d, shared, err := g.flights.Do(r.Context(), string(mac[:]), func() decision {
 		// A check for the same credentials may have finished between the
 		// cache lookup above and this flight: its answer is in the cache.
-		if grant, ok := g.cache.Fresh(&mac, time.Now()); ok {
+		if grant, ok := g.cache.Recheck(&mac, time.Now()); ok {
 			return decision{outcome: grantOutcome(grant), grant: grant, username: grant.Identity.Username}
 		}
-		return g.decide(username, password, mac, client)
+		// The check serves every request waiting on it, so a client that
+		// goes away must not cancel it; it stays in this request's trace.
+		d := g.decide(context.WithoutCancel(r.Context()), username, password, mac, client)
+		d.leader = span.SpanContext()
+		return d
 	})
 	if err != nil {
 		outcome := OutcomeUnavailable
@@ -293,6 +304,7 @@ func (g *Gate) Check(r *http.Request) Result {
 	cacheState := "miss"
 	if shared {
 		cacheState = "merged"
+		joined(r.Context(), d.leader)
 	}
 	res := Result{Outcome: d.outcome, RetryAfter: d.retryAfter}
 	if d.outcome == OutcomeGranted || d.outcome == OutcomeForbidden {
@@ -306,6 +318,7 @@ func (g *Gate) Check(r *http.Request) Result {
 // line for every denial.
 func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState string, ldapTime time.Duration, reason string) {
 	ctx := r.Context()
+	g.observe(ctx, user, res, cacheState, reason)
 	if g.log.Enabled(ctx, slog.LevelDebug) {
 		g.log.LogAttrs(ctx, slog.LevelDebug, "decision",
 			slog.String("user", truncate(user)), slog.String("outcome", res.Outcome.String()), slog.String("cache", cacheState),
@@ -344,6 +357,7 @@ type decision struct {
 	username   string // canonical when known, else as typed
 	retryAfter time.Duration
 	ldap       time.Duration
+	leader     trace.SpanContext // the span of the request that ran the check
 }
 
 // busyRetryAfter is the Retry-After of OutcomeBusy: pool slots free up
@@ -351,11 +365,12 @@ type decision struct {
 const busyRetryAfter = time.Second
 
 // decide asks the directory. It runs once per set of concurrent identical
-// requests; its context is not the request's, because its answer serves
-// every waiting request, and the directory bounds it by its timeouts.
-func (g *Gate) decide(username, password string, mac state.MAC, client string) decision {
+// requests; ctx carries the first request's trace but not its
+// cancellation, because its answer serves every waiting request, and the
+// directory bounds it by its timeouts.
+func (g *Gate) decide(ctx context.Context, username, password string, mac state.MAC, client string) decision {
 	start := time.Now()
-	id, err := g.dir.Authenticate(context.Background(), username, password, g.guardFor(client))
+	id, err := g.dir.Authenticate(ctx, username, password, g.guardFor(client))
 	d := decision{username: username, ldap: time.Since(start)}
 	if err == nil {
 		grant := g.newGrant(id)
@@ -464,6 +479,11 @@ func (g *Gate) guardFor(client string) directory.BindGuard {
 // lockEvent logs a lock (a warning, and an audit line) and remembers it so
 // its end can be logged.
 func (g *Gate) lockEvent(key, client, reason string, d time.Duration) {
+	if strings.HasPrefix(key, clientKey("")) {
+		countLock("client")
+	} else {
+		countLock("account")
+	}
 	g.log.Warn("attempts are refused until the lock ends", "account", key, "reason", reason, "locked_for", d.String())
 	if g.audit != nil {
 		g.audit.Info("locked", "event", "locked", "account", key, "client_ip", client, "reason", reason, "locked_for", d.String())

@@ -29,7 +29,9 @@ type dialer struct {
 	bindPassword secret.Value
 }
 
-func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
+func (d *dialer) dial(ctx context.Context) (_ *ldap.Conn, err error) {
+	ctx, span := startOp(ctx, OpConnect, d.srv)
+	defer func() { span.end(ctx, err) }()
 	trace := traceFrom(ctx)
 	start := time.Now()
 	deadline := start.Add(d.dialTimeout)
@@ -49,8 +51,10 @@ func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
 	netConn := raw
 	if d.srv.Encrypted() {
 		start = time.Now()
+		_, op := startOp(ctx, OpTLS, d.srv)
 		tc := tls.Client(raw, d.tls)
 		err := tc.HandshakeContext(ctx)
+		op.end(ctx, classifyDialStep(err))
 		trace.tls(StepTLS, d.srv.URL, d.tls.ServerName, tc, err, time.Since(start))
 		if err != nil {
 			raw.Close()
@@ -63,7 +67,9 @@ func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
 	conn.SetTimeout(atLeastOneMillisecond(time.Until(deadline)))
 	if d.startTLS {
 		start = time.Now()
+		_, op := startOp(ctx, OpStartTLS, d.srv)
 		err := conn.StartTLS(d.tls)
+		op.end(ctx, classifyDialStep(err))
 		state, _ := conn.TLSConnectionState()
 		trace.tlsState(StepStartTLS, d.srv.URL, d.tls.ServerName, state, err, time.Since(start))
 		if err != nil {
@@ -73,12 +79,16 @@ func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
 	}
 	if d.bindDN != "" {
 		start = time.Now()
+		_, op := startOp(ctx, OpServiceBind, d.srv)
 		err := conn.Bind(d.bindDN, d.bindPassword.Reveal())
 		trace.step(Step{Name: StepServiceBind, Server: d.srv.URL, Detail: d.bindDN, Err: err, Took: time.Since(start)})
 		if err != nil {
 			conn.Close()
-			return nil, classifyServiceBind(err, d.srv.URL, d.bindDN)
+			err = classifyServiceBind(err, d.srv.URL, d.bindDN)
+			op.end(ctx, err)
+			return nil, err
 		}
+		op.end(ctx, nil)
 	}
 	// Setup is done; from now on each operation has its own timeout.
 	if err := raw.SetDeadline(time.Time{}); err != nil {
@@ -87,6 +97,15 @@ func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
 	}
 	conn.SetTimeout(d.requestTimeout)
 	return conn, nil
+}
+
+// classifyDialStep types a failed TLS step for its span: a handshake that
+// fails leaves the server unusable.
+func classifyDialStep(err error) error {
+	if err == nil {
+		return nil
+	}
+	return unavailable("TLS", err)
 }
 
 func tlsFailure(url string) string {

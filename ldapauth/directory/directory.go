@@ -69,8 +69,8 @@ func New(opts Options) (*Directory, error) {
 		service.bindDN, service.bindPassword = opts.BindDN, opts.BindPassword
 		d.endpoints = append(d.endpoints, &endpoint{
 			srv:     srv,
-			service: newPool(&service, opts.PoolSize, opts.PoolIdleTimeout),
-			user:    newPool(&base, opts.PoolSize, opts.PoolIdleTimeout),
+			service: newPool(&service, "service", opts.PoolSize, opts.PoolIdleTimeout),
+			user:    newPool(&base, "user", opts.PoolSize, opts.PoolIdleTimeout),
 			now:     time.Now,
 		})
 	}
@@ -120,7 +120,7 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 		}
 		deadline, _ := ctx.Deadline()
 		budget := time.Until(deadline)
-		id, err := d.authenticateOn(ctx, a.ep, username, password, guard)
+		id, err := d.authenticateOn(withServer(ctx, a.ep.srv), a.ep, username, password, guard)
 		switch KindOf(err) {
 		case KindUnavailable:
 			lastErr = err
@@ -282,6 +282,7 @@ func (d *Directory) bindUser(ctx context.Context, c *ldap.Conn, bindName, passwo
 	d.before("bind")
 	d.setOpTimeout(ctx, c)
 	start := time.Now()
+	_, span := startOp(ctx, OpUserBind, srvOf(ctx))
 	req := ldap.NewSimpleBindRequest(bindName, password, []ldap.Control{ldap.NewControlBeheraPasswordPolicy()})
 	res, err := c.SimpleBind(req)
 	var policy *ldap.ControlBeheraPasswordPolicy
@@ -291,6 +292,7 @@ func (d *Directory) bindUser(ctx context.Context, c *ldap.Conn, bindName, passwo
 		}
 	}
 	err = classifyBind(err, bindName, policy)
+	span.end(ctx, err)
 	traceFrom(ctx).step(Step{Name: StepUserBind, Detail: bindName, Err: err, Took: time.Since(start)})
 	return err
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	ldap "github.com/go-ldap/ldap/v3"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // pool is a bounded set of connections to one server for one purpose.
@@ -17,7 +19,9 @@ import (
 type pool struct {
 	dialer      *dialer
 	idleTimeout time.Duration
-	slots       chan struct{} // one token per connection, idle or in use
+	purpose     string                   // "service" or "user", for metrics and spans
+	attrs       metric.MeasurementOption // server and purpose
+	slots       chan struct{}            // one token per connection, idle or in use
 
 	mu     sync.Mutex
 	idle   []idleConn // most recently used last
@@ -30,8 +34,8 @@ type idleConn struct {
 	since time.Time
 }
 
-func newPool(d *dialer, size int, idleTimeout time.Duration) *pool {
-	return &pool{dialer: d, idleTimeout: idleTimeout, slots: make(chan struct{}, size)}
+func newPool(d *dialer, purpose string, size int, idleTimeout time.Duration) *pool {
+	return &pool{dialer: d, idleTimeout: idleTimeout, purpose: purpose, attrs: poolAttrs(d.srv, purpose), slots: make(chan struct{}, size)}
 }
 
 // get returns a connection and whether it was freshly dialed. It waits for
@@ -41,23 +45,50 @@ func (p *pool) get(ctx context.Context) (conn *ldap.Conn, fresh bool, err error)
 	select {
 	case p.slots <- struct{}{}:
 	default:
-		select {
-		case p.slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil, false, &Error{Kind: KindBusy, Reason: "all " + strconv.Itoa(cap(p.slots)) + " connections to " + p.dialer.srv.URL + " stayed busy", Err: ctx.Err()}
+		if err := p.wait(ctx); err != nil {
+			return nil, false, err
 		}
 	}
+	meters.Get().connUsed.Add(ctx, 1, p.attrs)
 	if c := p.takeIdle(); c != nil {
 		return c, false, nil
 	}
 	c, err := p.dialer.dial(ctx)
 	if err != nil {
-		<-p.slots
+		p.freeSlot()
 		return nil, false, err
 	}
 	// A pool closed by a reload still serves the requests already using it;
 	// put closes their connections instead of keeping them.
 	return c, true, nil
+}
+
+// wait waits for a free slot, in a span of its own: a request queued
+// behind a saturated pool shows where its time went.
+func (p *pool) wait(ctx context.Context) error {
+	start := time.Now()
+	_, span := startOp(ctx, OpPoolWait, p.dialer.srv)
+	span.span.SetAttributes(AttrPool.String(p.purpose))
+	select {
+	case p.slots <- struct{}{}:
+		span.span.End()
+		meters.Get().connWait.Record(ctx, time.Since(start).Seconds(), p.attrs)
+		return nil
+	case <-ctx.Done():
+		err := &Error{Kind: KindBusy, Reason: "all " + strconv.Itoa(cap(p.slots)) + " connections to " + p.dialer.srv.URL + " stayed busy", Err: ctx.Err()}
+		span.span.SetStatus(codes.Error, err.Kind.String())
+		span.span.End()
+		in := meters.Get()
+		in.connWait.Record(ctx, time.Since(start).Seconds(), p.attrs)
+		in.connTimeouts.Add(ctx, 1, p.attrs)
+		return err
+	}
+}
+
+// freeSlot gives a slot back.
+func (p *pool) freeSlot() {
+	<-p.slots
+	meters.Get().connUsed.Add(context.Background(), -1, p.attrs)
 }
 
 // takeIdle pops the most recently used idle connection that is still alive.
@@ -85,7 +116,7 @@ func (p *pool) takeIdle() *ldap.Conn {
 // at the transport level, or whose state is unknown because its operation
 // panicked, is closed instead of reused.
 func (p *pool) put(c *ldap.Conn, healthy bool) {
-	defer func() { <-p.slots }()
+	defer p.freeSlot()
 	p.mu.Lock()
 	if !healthy || p.closed || c.IsClosing() {
 		p.mu.Unlock()

@@ -284,6 +284,13 @@ type scriptResult struct {
 func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, keys []string, args ...any) ([]int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
+	ctx, call := startRedisCall(ctx, op)
+	vals, err := a.runScript(ctx, op, s, keys, args...)
+	call.end(ctx, err)
+	return vals, err
+}
+
+func (a *RedisAttempts) runScript(ctx context.Context, op string, s *redis.Script, keys []string, args ...any) ([]int64, error) {
 	done := make(chan scriptResult, 1)
 	go func() {
 		// A panic here would kill the whole gateway: turn it into an error.
