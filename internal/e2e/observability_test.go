@@ -4,7 +4,6 @@ import (
 	"context"
 	"debug/buildinfo"
 	"fmt"
-	"runtime/debug"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost/otelsetup"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost/plugintest"
 )
 
 // traced is a gateway with opentelemetry enabled exporting to a real
@@ -255,9 +255,10 @@ func TestPluginLinksOnlyTheOpenTelemetryAPI(t *testing.T) {
 	if err != nil {
 		t.Fatalf("build info of %s: %v", e.so, err)
 	}
-	host, ok := debug.ReadBuildInfo()
-	if !ok {
-		t.Fatal("no build info in the test binary")
+	hostBin := plugintest.BuildCommand(t, "../tykhost/cmd/contracthost")
+	host, err := buildinfo.ReadFile(hostBin)
+	if err != nil {
+		t.Fatalf("build info of the contract host: %v", err)
 	}
 	hostVersions := map[string]string{}
 	for _, m := range host.Deps {
