@@ -780,7 +780,7 @@ mode_bench() {
 	new_tmp_dir
 	local out="$NEW_TMP/bench.txt"
 	header "benchmarks (${benchtime} x ${count} each)"
-	go test "${flags[@]}" -bench='^(BenchmarkHotPath|BenchmarkGateCacheHit|BenchmarkColdPath)$' ./internal/bench | tee "$out"
+	go test "${flags[@]}" -bench='^(BenchmarkHotPath|BenchmarkGateCacheHit|BenchmarkColdPath|BenchmarkTelemetry)$' ./internal/bench | tee "$out"
 	go test "${flags[@]}" -bench='^BenchmarkHotPathParallel$' -cpu=1,2,8 ./internal/bench | tee -a "$out"
 	go test "${flags[@]}" -bench='^BenchmarkHerd$' ./ldapauth | tee -a "$out"
 	header "table (reproduce with: ./build.sh bench)"
