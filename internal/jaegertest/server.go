@@ -49,7 +49,7 @@ extensions:
       endpoint: 127.0.0.1:%[1]d
   jaeger_query:
     enable_tracing: false
-    storage:
+%[5]s    storage:
       traces: memstore
     http:
       endpoint: 127.0.0.1:%[2]d
@@ -72,6 +72,12 @@ exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
 `
+
+// UIAssetsEnv names a directory holding a built Jaeger UI (jaeger-ui's
+// packages/jaeger-ui/build). Jaeger built from the Go module proxy serves
+// only a placeholder page: its UI is built with npm, not Go. The query
+// API works either way; only screenshots need the real UI.
+const UIAssetsEnv = "JAEGER_UI_ASSETS"
 
 // New starts a Jaeger for the test and stops it when the test ends. A
 // missing or unbuildable Jaeger fails the test.
@@ -105,7 +111,14 @@ func Start(dir string) (*Server, error) {
 
 func start(bin, dir string, ports []int) (*Server, error) {
 	cfg := filepath.Join(dir, "jaeger.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(config, ports[0], ports[1], ports[2], ports[3])), 0o600); err != nil {
+	ui := ""
+	if assets := os.Getenv(UIAssetsEnv); assets != "" {
+		if _, err := os.Stat(filepath.Join(assets, "index.html")); err != nil {
+			return nil, fmt.Errorf("jaegertest: %s: %w", UIAssetsEnv, err)
+		}
+		ui = fmt.Sprintf("    ui:\n      assets_path: %q\n", assets)
+	}
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(config, ports[0], ports[1], ports[2], ports[3], ui)), 0o600); err != nil {
 		return nil, err
 	}
 	logPath := filepath.Join(dir, "jaeger.log")
