@@ -57,6 +57,10 @@ type telemetry struct {
 	api          attribute.KeyValue
 	hitGranted   []metric.AddOption
 	hitForbidden []metric.AddOption
+	// The two answers a flood of bad requests gets without a directory
+	// round trip: no credentials, and recently rejected credentials.
+	noCredentials    []metric.AddOption
+	recentlyRejected []metric.AddOption
 	spanHit      [2][]attribute.KeyValue // by allowed
 	names        bool                    // trace_usernames
 }
@@ -65,6 +69,8 @@ func newTelemetry(api APIInfo, cfg *Config) telemetry {
 	t := telemetry{api: AttrAPIID.String(api.ID), names: cfg.TraceUsernames}
 	t.hitGranted = []metric.AddOption{metric.WithAttributeSet(t.requestSet(OutcomeGranted, "ok", "hit"))}
 	t.hitForbidden = []metric.AddOption{metric.WithAttributeSet(t.requestSet(OutcomeForbidden, "access_rules", "hit"))}
+	t.noCredentials = []metric.AddOption{metric.WithAttributeSet(t.requestSet(OutcomeUnauthorized, "no_credentials", "none"))}
+	t.recentlyRejected = []metric.AddOption{metric.WithAttributeSet(t.requestSet(OutcomeUnauthorized, "recently_rejected", "negative_hit"))}
 	for i, o := range []Outcome{OutcomeForbidden, OutcomeGranted} {
 		t.spanHit[i] = []attribute.KeyValue{AttrCache.String("hit"), AttrOutcome.String(o.String())}
 	}
@@ -105,9 +111,18 @@ func (g *Gate) observe(ctx context.Context, user string, res Result, cacheState,
 		}
 		return
 	}
-	cacheState = strings.ReplaceAll(cacheState, "-", "_")
+	if cacheState == "negative-hit" {
+		cacheState = "negative_hit" // the log's spelling, in the attribute style
+	}
 	class := reasonClass(res.Outcome, cacheState, reason)
-	in.requests.Add(ctx, 1, metric.WithAttributeSet(g.tel.requestSet(res.Outcome, class, cacheState)))
+	switch {
+	case res.Outcome == OutcomeUnauthorized && cacheState == "none":
+		in.requests.Add(ctx, 1, g.tel.noCredentials...)
+	case res.Outcome == OutcomeUnauthorized && cacheState == "negative_hit":
+		in.requests.Add(ctx, 1, g.tel.recentlyRejected...)
+	default:
+		in.requests.Add(ctx, 1, metric.WithAttributeSet(g.tel.requestSet(res.Outcome, class, cacheState)))
+	}
 	if !span.IsRecording() {
 		return
 	}
