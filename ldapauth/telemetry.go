@@ -61,8 +61,8 @@ type telemetry struct {
 	// round trip: no credentials, and recently rejected credentials.
 	noCredentials    []metric.AddOption
 	recentlyRejected []metric.AddOption
-	spanHit      [2][]attribute.KeyValue // by allowed
-	names        bool                    // trace_usernames
+	spanHit          [2][]attribute.KeyValue // by allowed
+	names            bool                    // trace_usernames
 }
 
 func newTelemetry(api APIInfo, cfg *Config) telemetry {
