@@ -36,7 +36,7 @@ func TestJaegerScreenshot(t *testing.T) {
 	}
 	tr.jaeger.WaitTrace(t, id, 7, 10*time.Second)
 
-	b := cdp.LaunchT(t, cdp.Options{Width: 1500, Height: 760})
+	b := cdp.LaunchT(t, cdp.Options{Width: 1500, Height: 560})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	page, err := b.NewPage(ctx)
