@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -23,7 +24,8 @@ import (
 // configKeys lists every key config_data may hold. Anything else is refused.
 var configKeys = []string{
 	// Directory servers and transport security.
-	"urls", "start_tls", "tls_ca_file", "tls_ca_pem", "tls_server_name",
+	"urls", "domain", "ad_site", "dns_server",
+	"start_tls", "tls_ca_file", "tls_ca_pem", "tls_server_name",
 	"tls_insecure_skip_verify", "tls_min_version", "allow_plaintext",
 	"dial_timeout", "request_timeout", "pool_size", "pool_idle_timeout",
 	// Finding and checking the user.
@@ -222,9 +224,23 @@ func (c *Config) parseConnection(d *decoder, files *fileHashes) {
 	o.PoolSize = d.integer("pool_size", directory.DefaultPoolSize, 1, 1024)
 	o.PoolIdleTimeout = d.duration("pool_idle_timeout", directory.DefaultPoolIdleTimeout, time.Second, maxConfigDuration)
 
+	_, urlsGiven := d.lookup("urls")
+	_, domainGiven := d.lookup("domain")
+	switch {
+	case urlsGiven && domainGiven:
+		d.fail("domain", "cannot be combined with urls: set urls (a fixed list) or domain (servers found through DNS), not both")
+	case domainGiven:
+		c.parseDiscovery(d)
+		return
+	}
+	for _, key := range []string{"ad_site", "dns_server"} {
+		if _, given := d.lookup(key); given {
+			d.fail(key, "is only used with domain (servers found through DNS)")
+		}
+	}
 	urls := d.strings("urls")
-	if _, present := d.lookup("urls"); !present || len(urls) == 0 {
-		d.fail("urls", "is required: list the directory servers, e.g. [\"ldaps://ldap.example.org:636\"]")
+	if !urlsGiven || len(urls) == 0 {
+		d.fail("urls", "is required (or domain): list the directory servers, e.g. [\"ldaps://ldap.example.org:636\"]")
 	}
 	for i, raw := range urls {
 		srv, err := directory.ParseServer(raw)
@@ -240,6 +256,62 @@ func (c *Config) parseConnection(d *decoder, files *fileHashes) {
 		}
 		o.Servers = append(o.Servers, srv)
 	}
+}
+
+// parseDiscovery reads domain, ad_site and dns_server: the servers come
+// from DNS SRV records, over LDAPS on port 636, or over StartTLS on the
+// records' port with start_tls.
+func (c *Config) parseDiscovery(d *decoder) {
+	disc := &directory.DiscoveryOptions{
+		Domain:    strings.TrimSuffix(d.str("domain", ""), "."),
+		Site:      d.str("ad_site", ""),
+		DNSServer: d.str("dns_server", ""),
+	}
+	if !isDNSName(disc.Domain) || !strings.Contains(disc.Domain, ".") {
+		d.fail("domain", "must be a DNS domain such as \"corp.example.org\", got %q", disc.Domain)
+	}
+	if disc.Site != "" && !isDNSLabel(disc.Site) {
+		d.fail("ad_site", "must be an Active Directory site name as DNS publishes it (letters, digits and hyphens, e.g. \"Default-First-Site-Name\"), or \"auto\" to ask the domain controllers, got %q", disc.Site)
+	}
+	if disc.DNSServer != "" {
+		host, port, err := net.SplitHostPort(disc.DNSServer)
+		if err != nil || host == "" || port == "" {
+			// A bare address means the standard port.
+			if ip := net.ParseIP(strings.Trim(disc.DNSServer, "[]")); ip != nil {
+				disc.DNSServer = net.JoinHostPort(ip.String(), "53")
+			} else {
+				d.fail("dns_server", "must be host:port of a DNS server, e.g. \"10.0.0.10:53\", got %q", disc.DNSServer)
+			}
+		}
+	}
+	c.Directory.Discovery = disc
+}
+
+// isDNSName reports whether s is dot-separated DNS labels.
+func isDNSName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if !isDNSLabel(label) {
+			return false
+		}
+	}
+	return true
+}
+
+// isDNSLabel reports whether s is one DNS label of letters, digits,
+// hyphens and underscores, not starting or ending with a hyphen.
+func isDNSLabel(s string) bool {
+	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')) {
+			return false
+		}
+	}
+	return true
 }
 
 // quotedURL repeats a URL in an error message unless it may carry a

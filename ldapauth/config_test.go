@@ -75,6 +75,34 @@ func TestParseConfigDefaults(t *testing.T) {
 	}
 }
 
+// TestParseConfigDomain: domain replaces urls; a DNS server given as a
+// bare address gets port 53.
+func TestParseConfigDomain(t *testing.T) {
+	cases := []struct {
+		raw  map[string]any
+		want directory.DiscoveryOptions
+	}{
+		{minimal(map[string]any{"urls": nil, "domain": "corp.example.org."}), directory.DiscoveryOptions{Domain: "corp.example.org"}},
+		{minimal(map[string]any{"urls": nil, "domain": "corp.example.org", "ad_site": "Default-First-Site-Name", "dns_server": "10.0.0.10"}),
+			directory.DiscoveryOptions{Domain: "corp.example.org", Site: "Default-First-Site-Name", DNSServer: "10.0.0.10:53"}},
+		{minimal(map[string]any{"urls": nil, "domain": "corp.example.org", "ad_site": "auto"}),
+			directory.DiscoveryOptions{Domain: "corp.example.org", Site: directory.AutoSite}},
+		{minimal(map[string]any{"urls": nil, "domain": "corp.example.org", "dns_server": "[::1]:5353"}),
+			directory.DiscoveryOptions{Domain: "corp.example.org", DNSServer: "[::1]:5353"}},
+		{minimal(map[string]any{"urls": nil, "domain": "corp.example.org", "dns_server": "::1"}),
+			directory.DiscoveryOptions{Domain: "corp.example.org", DNSServer: "[::1]:53"}},
+	}
+	for _, tc := range cases {
+		cfg, err := ParseConfig(tc.raw)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.raw, err)
+		}
+		if cfg.Directory.Discovery == nil || *cfg.Directory.Discovery != tc.want || len(cfg.Directory.Servers) != 0 {
+			t.Errorf("%v: discovery %+v, servers %v; want %+v and no servers", tc.raw, cfg.Directory.Discovery, cfg.Directory.Servers, tc.want)
+		}
+	}
+}
+
 func TestParseConfigErrorsNameTheKey(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -83,6 +111,13 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		wantWords string
 	}{
 		{"missing urls", minimal(map[string]any{"urls": nil}), "urls", "required"},
+		{"urls and domain", minimal(map[string]any{"domain": "corp.example.org"}), "domain", "not both"},
+		{"domain not a domain", minimal(map[string]any{"urls": nil, "domain": "ldaps://corp.example.org"}), "domain", "DNS domain"},
+		{"domain of one label", minimal(map[string]any{"urls": nil, "domain": "corp"}), "domain", "DNS domain"},
+		{"site with a dot", minimal(map[string]any{"urls": nil, "domain": "corp.example.org", "ad_site": "a.b"}), "ad_site", "site name"},
+		{"site without domain", minimal(map[string]any{"ad_site": "Berlin"}), "ad_site", "only used with domain"},
+		{"dns server without domain", minimal(map[string]any{"dns_server": "10.0.0.10:53"}), "dns_server", "only used with domain"},
+		{"dns server not an address", minimal(map[string]any{"urls": nil, "domain": "corp.example.org", "dns_server": "dns.example.org"}), "dns_server", "host:port"},
 		{"bad scheme", minimal(map[string]any{"urls": "http://x"}), "urls", "ldap:// or ldaps://"},
 		{"url with path", minimal(map[string]any{"urls": "ldaps://x/dc=example"}), "urls", "nothing after the port"},
 		{"plaintext to remote host", minimal(map[string]any{"urls": "ldap://ldap.example.org"}), "urls", "clear text"},

@@ -310,19 +310,22 @@ func (g *Gate) Check(r *http.Request) Result {
 	if d.outcome == OutcomeGranted || d.outcome == OutcomeForbidden {
 		res = g.granted(d.grant, time.Now())
 	}
-	g.conclude(r, d.username, res, cacheState, d.ldap, d.reason)
+	g.conclude(r, d.username, res, cacheState, d.ldap, d.reason, slog.String("server", d.server))
 	return res
 }
 
 // conclude logs a decision: a debug line for every request, and an audit
 // line for every denial.
-func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState string, ldapTime time.Duration, reason string) {
+// extra are further attributes of both lines (the directory server that
+// answered); those with an empty value are left out.
+func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState string, ldapTime time.Duration, reason string, extra ...slog.Attr) {
 	ctx := r.Context()
 	g.observe(ctx, user, res, cacheState, reason)
+	extra = slices.DeleteFunc(extra, func(a slog.Attr) bool { return a.Value.String() == "" })
 	if g.log.Enabled(ctx, slog.LevelDebug) {
-		g.log.LogAttrs(ctx, slog.LevelDebug, "decision",
+		g.log.LogAttrs(ctx, slog.LevelDebug, "decision", append([]slog.Attr{
 			slog.String("user", truncate(user)), slog.String("outcome", res.Outcome.String()), slog.String("cache", cacheState),
-			slog.Float64("ldap_ms", float64(ldapTime.Microseconds())/1000), slog.String("reason", reason))
+			slog.Float64("ldap_ms", float64(ldapTime.Microseconds())/1000), slog.String("reason", reason)}, extra...)...)
 	}
 	if g.audit == nil || res.Outcome == OutcomeGranted {
 		return
@@ -330,9 +333,9 @@ func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState str
 	if reason == "" && res.Outcome == OutcomeForbidden {
 		reason = "not in allowed_users or required_groups"
 	}
-	g.audit.LogAttrs(ctx, slog.LevelInfo, "request denied",
+	g.audit.LogAttrs(ctx, slog.LevelInfo, "request denied", append([]slog.Attr{
 		slog.String("event", "denied"), slog.String("user", truncate(user)), slog.String("client_ip", g.clientIP(r)),
-		slog.String("outcome", res.Outcome.String()), slog.Int("status", res.Outcome.Status()), slog.String("reason", reason))
+		slog.String("outcome", res.Outcome.String()), slog.Int("status", res.Outcome.Status()), slog.String("reason", reason)}, extra...)...)
 }
 
 func grantOutcome(gr *Grant) Outcome {
@@ -357,6 +360,7 @@ type decision struct {
 	username   string // canonical when known, else as typed
 	retryAfter time.Duration
 	ldap       time.Duration
+	server     string            // the directory server that answered, when one did
 	leader     trace.SpanContext // the span of the request that ran the check
 }
 
@@ -373,6 +377,7 @@ func (g *Gate) decide(ctx context.Context, username, password string, mac state.
 	id, err := g.dir.Authenticate(ctx, username, password, g.guardFor(client))
 	d := decision{username: username, ldap: time.Since(start)}
 	if err == nil {
+		d.server = id.Server
 		grant := g.newGrant(id)
 		g.cache.StoreGrant(mac, id.ID, grant, time.Now())
 		d.grant, d.username, d.outcome = grant, id.Username, grantOutcome(grant)
@@ -385,6 +390,9 @@ func (g *Gate) decide(ctx context.Context, username, password string, mac state.
 	de, _ := directory.AsError(err)
 	if de != nil && de.User != "" {
 		d.username = de.User
+	}
+	if de != nil {
+		d.server = de.Server
 	}
 	var locked *state.LockedError
 	switch directory.KindOf(err) {

@@ -591,3 +591,37 @@ func TestConnectionHeaderCannotDropIdentity(t *testing.T) {
 		t.Fatalf("with user_header \"\" a client's X-Authenticated-User survived: %v", v)
 	}
 }
+
+// TestLinesNameTheServer: the audit line of a denial and the debug line of
+// a decision the directory made name the server that answered; a cache hit
+// asked no server and names none.
+func TestLinesNameTheServer(t *testing.T) {
+	srv := sharedLDAP(t)
+	g, log := newTestGate(t, directConfig(srv, nil))
+	want := `server="` + srv.URL() + `"`
+	expectOutcome(t, check(g, "alice", "Wr0ng-Secret-Guess"), OutcomeUnauthorized)
+	denied := lineWith(log.all(), "request denied")
+	if !strings.Contains(denied, want) {
+		t.Fatalf("audit line %q does not say %s", denied, want)
+	}
+	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
+	mark := len(log.all())
+	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
+	if hit := lineWith(log.all()[mark:], `cache="hit"`); hit == "" || strings.Contains(hit, "server=") {
+		t.Fatalf("cache hit line %q: want one naming no server", hit)
+	}
+	if !strings.Contains(lineWith(log.all()[:mark], `cache="miss"`), want) {
+		t.Fatalf("the decision line of a miss does not say %s:\n%s", want, log.all())
+	}
+}
+
+// lineWith returns the last line of text containing part, or "".
+func lineWith(text, part string) string {
+	lines := strings.Split(text, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(lines[i], part) {
+			return lines[i]
+		}
+	}
+	return ""
+}

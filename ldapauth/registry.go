@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -182,7 +183,7 @@ func (reg *Registry) gateFor(api *apiState, info APIInfo, cfg *Config, redisClie
 			"api_id", info.ID, "api_name", info.Name)
 	}
 	reg.log.Info("LDAP authentication configured", "api_id", info.ID, "api_name", info.Name,
-		"servers", len(cfg.Directory.Servers), "mode", modeName(cfg))
+		"servers", serverSource(cfg), "mode", modeName(cfg))
 	api.gates = append(api.gates, &liveGate{gate: gate, fp: cfg.Fingerprint, info: info})
 	if len(api.gates) > gatesPerAPI {
 		old := api.gates[0]
@@ -230,6 +231,14 @@ func (reg *Registry) Close() {
 	}
 }
 
+// serverSource says where the servers come from, for the log.
+func serverSource(cfg *Config) string {
+	if disc := cfg.Directory.Discovery; disc != nil {
+		return "DNS SRV records of " + disc.Domain
+	}
+	return strconv.Itoa(len(cfg.Directory.Servers)) + " configured"
+}
+
 func modeName(cfg *Config) string {
 	if cfg.SearchMode() {
 		return "search then bind"
@@ -244,6 +253,10 @@ func directoryScope(cfg *Config) string {
 	urls := make([]string, 0, len(cfg.Directory.Servers))
 	for _, s := range cfg.Directory.Servers {
 		urls = append(urls, s.Scheme+"://"+strings.ToLower(s.Addr))
+	}
+	if disc := cfg.Directory.Discovery; disc != nil {
+		// Every API on one domain shares counts, whichever site it prefers.
+		urls = append(urls, "dns:"+strings.ToLower(disc.Domain))
 	}
 	slices.Sort(urls)
 	base := cfg.Directory.SearchBaseDN

@@ -69,6 +69,7 @@ type DC struct {
 	files    testpki.Files
 	adminPW  string
 	timings  Timings
+	dnsPort  int // with Options.DNS
 
 	mu      sync.Mutex
 	lock    *machineLock
@@ -226,6 +227,14 @@ func (dc *DC) run() error {
 	// pipe's write end lives only in this process, so samba also stops by
 	// itself if the test binary dies (besides Pdeathsig).
 	args := []string{"-i", "-M", "single", "-s", dc.confPath, "--option=server services=ldap"}
+	if dc.opts.DNS {
+		ports, err := testserver.FreePorts(1)
+		if err != nil {
+			return fmt.Errorf("adtest: %w", err)
+		}
+		dc.dnsPort = ports[0]
+		args = append(args[:len(args)-1], dnsServerArgs(dc.dnsPort)...)
+	}
 	if dc.opts.DisableOldPasswordPeriod {
 		args = append(args, "--option=old password allowed period=0")
 	}
@@ -246,6 +255,9 @@ func (dc *DC) run() error {
 		c, err := dc.dialAdmin(2 * time.Second)
 		if err == nil {
 			c.Close()
+		}
+		if err == nil && dc.opts.DNS {
+			_, err = dc.LookupSRV(DCSRVName)
 		}
 		return err
 	})

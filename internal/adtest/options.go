@@ -44,6 +44,12 @@ type Options struct {
 	// to 0. By default (60 minutes, as in AD) the previous password still
 	// binds for an hour after a change or an administrator's reset.
 	DisableOldPasswordPeriod bool
+	// DNS provisions the domain with Samba's internal DNS server and runs
+	// it on a free loopback port (DC.DNSAddr): Samba registers the DC's own
+	// SRV, A and host records, and accepts unsigned DNS updates, so tests
+	// can add and delete records (DC.UpdateDNS). Its template is cached
+	// beside the plain one.
+	DNS bool
 	// KeepDir leaves the DC's directory behind on Stop (debugging).
 	KeepDir bool
 	// Logf, if set, receives progress messages (a wait for the machine

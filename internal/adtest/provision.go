@@ -51,6 +51,24 @@ func provisionArgs(dir, adminPassword string) []string {
 	}
 }
 
+// provisionArgs are provisionArgs with the DNS server when o.DNS is set.
+func (o Options) provisionArgs(dir, adminPassword string) []string {
+	args := provisionArgs(dir, adminPassword)
+	if o.DNS {
+		args = append(args, dnsProvisionArgs()...)
+	}
+	return args
+}
+
+// dnsProvisionArgs replace --dns-backend=NONE (samba-tool takes the last
+// one): Samba's internal DNS server, with the zone holding the DC's own
+// records (the SRV records Windows clients look DCs up by). samba-tool
+// drops 127.0.0.1 as a host address, so the DC's host record is ::1 (an
+// AAAA record), where samba listens too.
+func dnsProvisionArgs() []string {
+	return []string{"--dns-backend=SAMBA_INTERNAL", "--host-ip6=::1"}
+}
+
 // newAdminPassword satisfies the default complexity rule that is still on
 // while provisioning (upper case, lower case, a symbol).
 func newAdminPassword() (string, error) {
@@ -69,7 +87,7 @@ func provision(opts Options, dir, adminPassword string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), provisionTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, opts.SambaToolPath, provisionArgs(dir, adminPassword)...)
+	cmd := exec.CommandContext(ctx, opts.SambaToolPath, opts.provisionArgs(dir, adminPassword)...)
 	if out, err := runQuiet(cmd); err != nil {
 		// samba-tool runs without samba-ad-provision's data files, then
 		// fails here: repeat the hint.

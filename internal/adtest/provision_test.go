@@ -6,6 +6,24 @@ import (
 	"testing"
 )
 
+// TestProvisionArgsDNS: with Options.DNS the last --dns-backend (the one
+// samba-tool uses) is Samba's internal DNS, and the DC's host record is ::1.
+func TestProvisionArgsDNS(t *testing.T) {
+	args := Options{DNS: true}.provisionArgs("/d", "Adm-secret")
+	var backend string
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "--dns-backend="); ok {
+			backend = v
+		}
+	}
+	if backend != "SAMBA_INTERNAL" || !slices.Contains(args, "--host-ip6=::1") {
+		t.Fatalf("args %q", args)
+	}
+	if slices.Contains(Options{}.provisionArgs("/d", "x"), "--dns-backend=SAMBA_INTERNAL") {
+		t.Fatal("the plain DC provisions DNS")
+	}
+}
+
 func TestProvisionArgs(t *testing.T) {
 	args := provisionArgs("/d", "Adm-secret")
 	for _, want := range []string{

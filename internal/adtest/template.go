@@ -48,6 +48,13 @@ type templateMeta struct {
 	Files map[string]int64 `json:"files"`
 }
 
+// Template directory names: the plain kind, and the kind with Samba's DNS
+// server (Options.DNS).
+const (
+	plainTemplatePrefix = "template-"
+	dnsTemplatePrefix   = "template-dns-"
+)
+
 type template struct {
 	dir  string // StateDir/template-KEY
 	meta templateMeta
@@ -56,13 +63,21 @@ type template struct {
 func (t *template) dcDir() string { return filepath.Join(t.dir, "dc") }
 
 // templateKey hashes what a template depends on.
-func templateKey(sambaVersion string) string {
+func templateKey(sambaVersion string) string { return templateKeyWith(sambaVersion, nil) }
+
+// templateKeyWith is templateKey for a template provisioned with extra
+// arguments.
+func templateKeyWith(sambaVersion string, extra []string) string {
 	h := sha256.New()
-	for _, part := range []string{
+	parts := []string{
 		templateRecipe, sambaVersion,
 		strings.Join(provisionArgs("DIR", "PASSWORD"), "\x00"),
 		policyLDIF(), sampleLDIF(), expiredLDIF(),
-	} {
+	}
+	if len(extra) > 0 {
+		parts = append(parts, strings.Join(extra, "\x00"))
+	}
+	for _, part := range parts {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
@@ -76,14 +91,17 @@ func ensureTemplate(opts Options) (t *template, built bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	key := templateKey(version)
-	dir := filepath.Join(opts.StateDir, "template-"+key)
+	key, prefix := templateKey(version), plainTemplatePrefix
+	if opts.DNS {
+		key, prefix = templateKeyWith(version, dnsProvisionArgs()), dnsTemplatePrefix
+	}
+	dir := filepath.Join(opts.StateDir, prefix+key)
 	if t, err := loadTemplate(dir, key); err == nil {
 		return t, false, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		opts.Logf("adtest: rebuilding the domain template: %v", err)
 	}
-	removeOtherTemplates(opts.StateDir, "")
+	removeOtherTemplates(opts.StateDir, "", opts.DNS)
 	opts.Logf("adtest: provisioning the domain template for %s in %s (once per machine)", version, dir)
 	t, err = buildTemplate(opts, dir, key, version)
 	if err != nil {
@@ -121,12 +139,15 @@ func loadTemplate(dir, key string) (*template, error) {
 
 // removeOtherTemplates deletes every template and unfinished build except
 // keep (a path; "" keeps none).
-func removeOtherTemplates(stateDir, keep string) {
+func removeOtherTemplates(stateDir, keep string, dns bool) {
 	entries, _ := os.ReadDir(stateDir)
 	for _, e := range entries {
 		name := e.Name()
 		p := filepath.Join(stateDir, name)
-		if p != keep && e.IsDir() && (strings.HasPrefix(name, "template-") || strings.HasPrefix(name, "building-")) {
+		// The plain and the DNS template are two kinds: building one
+		// keeps the other.
+		sameKind := strings.HasPrefix(name, dnsTemplatePrefix) == dns && strings.HasPrefix(name, plainTemplatePrefix)
+		if p != keep && e.IsDir() && (sameKind || strings.HasPrefix(name, "building-")) {
 			_ = os.RemoveAll(p)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,36 @@ func TestTemplateKey(t *testing.T) {
 	}
 	if templateKey("Version 4.19.5-Debian") == a {
 		t.Fatal("another Samba version gives the same key")
+	}
+	if templateKeyWith("Version 4.17.12-Debian", dnsProvisionArgs()) == a {
+		t.Fatal("the template with DNS has the plain template's key")
+	}
+}
+
+// TestRemoveOtherTemplatesKeepsTheOtherKind: building a plain template
+// removes older plain ones and leaves the DNS kind (and the other way
+// round), so test binaries using either do not rebuild each other's.
+func TestRemoveOtherTemplatesKeepsTheOtherKind(t *testing.T) {
+	for _, dns := range []bool{false, true} {
+		dir := t.TempDir()
+		for _, name := range []string{"template-aaa", "template-dns-bbb", "building-1", "dc-x"} {
+			if err := os.Mkdir(filepath.Join(dir, name), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		removeOtherTemplates(dir, "", dns)
+		want := []string{"dc-x", "template-dns-bbb"}
+		if dns {
+			want = []string{"dc-x", "template-aaa"}
+		}
+		entries, _ := os.ReadDir(dir)
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Name())
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("dns %v: left %v, want %v", dns, got, want)
+		}
 	}
 }
 

@@ -23,6 +23,13 @@ func applyOverrides(raw map[string]any, opts Options) []string {
 		}
 		raw["urls"] = urls
 		changed = append(changed, "urls")
+		// A server list replaces discovery through DNS.
+		for _, key := range []string{"domain", "ad_site", "dns_server"} {
+			if _, had := raw[key]; had {
+				delete(raw, key)
+				changed = append(changed, key+" (removed)")
+			}
+		}
 	}
 	if opts.CAFile != "" {
 		raw["tls_ca_file"] = opts.CAFile
@@ -49,6 +56,16 @@ func describeConfig(cfg *ldapauth.Config) string {
 		urls[i] = s.URL
 	}
 	servers := fmt.Sprintf("%d server(s): %s", len(urls), strings.Join(urls, ", "))
+	if disc := d.Discovery; disc != nil {
+		servers = "servers from the DNS SRV records of " + disc.Domain
+		switch disc.Site {
+		case "":
+		case directory.AutoSite:
+			servers += ", the DCs of the site they place this machine in first"
+		default:
+			servers += ", site " + disc.Site + " first"
+		}
+	}
 	if d.StartTLS {
 		servers += " with StartTLS"
 	}
@@ -178,7 +195,7 @@ func plaintextNotes(cfg *ldapauth.Config) []string {
 }
 
 func usesTLS(cfg *ldapauth.Config) bool {
-	return cfg.Directory.StartTLS || slices.ContainsFunc(cfg.Directory.Servers, directory.Server.Encrypted)
+	return cfg.Directory.StartTLS || cfg.Directory.Discovery != nil || slices.ContainsFunc(cfg.Directory.Servers, directory.Server.Encrypted)
 }
 
 func sharedStateNote(cfg *ldapauth.Config) string {

@@ -48,7 +48,7 @@ type SourceReport struct {
 
 // Step is one thing the check did or saw.
 type Step struct {
-	// Name is one of: definition, config, connect, tls, starttls,
+	// Name is one of: definition, config, dns, connect, tls, starttls,
 	// service bind, search, user bind, read entry, unique check, root dse,
 	// group search, groups, access, session.
 	Name string `json:"name"`

@@ -227,6 +227,14 @@ func (r *Report) checkRequest(src *Source, cfg *ldapauth.Config, gate *ldapauth.
 	took := time.Since(start)
 
 	steps, blamed := convertSteps(traced.rec.list(), ac, traced.err)
+	var dnsFailed *Step
+	if cfg.Directory.Discovery != nil {
+		dns := dnsStep(cfg, traced.dir, answeredBy(traced))
+		r.Steps = append(r.Steps, dns)
+		if !dns.OK {
+			dnsFailed = &dns
+		}
+	}
 	r.Steps = append(r.Steps, steps...)
 	r.Log = logs.snapshot()
 	if id := traced.id; id != nil {
@@ -250,6 +258,8 @@ func (r *Report) checkRequest(src *Source, cfg *ldapauth.Config, gate *ldapauth.
 	case res.Outcome == ldapauth.OutcomeForbidden && r.Access != nil:
 		v.Advice = r.Access.Because
 		v.Step = "access"
+	case dnsFailed != nil && res.Outcome == ldapauth.OutcomeUnavailable:
+		v.Advice, v.Step = dnsFailed.Advice, dnsFailed.Name
 	case blamed >= 0:
 		v.Advice, v.Step = steps[blamed].Advice, steps[blamed].Name
 	case len(steps) == 0 && res.Outcome == ldapauth.OutcomeUnauthorized:
@@ -266,6 +276,17 @@ func (r *Report) checkRequest(src *Source, cfg *ldapauth.Config, gate *ldapauth.
 	}
 	r.Steps = append(r.Steps, decision)
 	r.Verdict = v
+}
+
+// answeredBy is the server that gave the directory's answer, if one did.
+func answeredBy(t *tracedDirectory) string {
+	if t.id != nil {
+		return t.id.Server
+	}
+	if de, ok := directory.AsError(t.err); ok {
+		return de.Server
+	}
+	return ""
 }
 
 func statusText(status int) string {

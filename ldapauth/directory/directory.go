@@ -19,8 +19,9 @@ import (
 type Directory struct {
 	opts      Options
 	log       *slog.Logger
-	endpoints []*endpoint
-	userAttrs []string // attributes read from the user's entry
+	endpoints []*endpoint // the fixed list of Options.Servers
+	dns       *discovered // the list found through DNS, with Options.Discovery
+	userAttrs []string    // attributes read from the user's entry
 	ad        adDetection
 	// nobodyDN is bound for unknown users when EqualizeTiming is on: under
 	// the search base, with a random name no entry has.
@@ -37,8 +38,8 @@ type Directory struct {
 // request does, so building a Directory is cheap and does no I/O.
 func New(opts Options) (*Directory, error) {
 	opts.withDefaults()
-	if len(opts.Servers) == 0 {
-		return nil, errors.New("directory: no servers")
+	if (len(opts.Servers) == 0) == (opts.Discovery == nil) {
+		return nil, errors.New("directory: set either servers or discovery")
 	}
 	if opts.UsernameAttribute == "" {
 		return nil, errors.New("directory: no username attribute")
@@ -58,30 +59,67 @@ func New(opts Options) (*Directory, error) {
 	_, _ = rand.Read(nonce[:])
 	d.nobodyDN = "cn=tyk-ldap-auth-nobody-" + hex.EncodeToString(nonce[:]) + "," + opts.SearchBaseDN
 	for _, srv := range opts.Servers {
-		base := dialer{
-			srv:            srv,
-			tls:            opts.TLS.forHost(srv.Host),
-			startTLS:       opts.StartTLS,
-			dialTimeout:    opts.DialTimeout,
-			requestTimeout: opts.RequestTimeout,
-		}
-		service := base
-		service.bindDN, service.bindPassword = opts.BindDN, opts.BindPassword
-		d.endpoints = append(d.endpoints, &endpoint{
-			srv:     srv,
-			service: newPool(&service, "service", opts.PoolSize, opts.PoolIdleTimeout),
-			user:    newPool(&base, "user", opts.PoolSize, opts.PoolIdleTimeout),
-			now:     time.Now,
-		})
+		d.endpoints = append(d.endpoints, d.newEndpoint(srv))
+	}
+	if opts.Discovery != nil {
+		d.dns = startDiscovery(opts, d.newEndpoint)
 	}
 	return d, nil
 }
 
-// Close closes idle connections now and busy ones when they are returned.
+// newEndpoint prepares the pools of one server; it opens no connection.
+func (d *Directory) newEndpoint(srv Server) *endpoint {
+	base := dialer{
+		srv:            srv,
+		tls:            d.opts.TLS.forHost(srv.Host),
+		startTLS:       d.opts.StartTLS,
+		dialTimeout:    d.opts.DialTimeout,
+		requestTimeout: d.opts.RequestTimeout,
+	}
+	service := base
+	service.bindDN, service.bindPassword = d.opts.BindDN, d.opts.BindPassword
+	return &endpoint{
+		srv:     srv,
+		service: newPool(&service, "service", d.opts.PoolSize, d.opts.PoolIdleTimeout),
+		user:    newPool(&base, "user", d.opts.PoolSize, d.opts.PoolIdleTimeout),
+		now:     time.Now,
+	}
+}
+
+// Close closes idle connections now and busy ones when they are returned,
+// and stops keeping a discovered server list fresh.
 func (d *Directory) Close() {
 	for _, ep := range d.endpoints {
 		ep.close()
 	}
+	if d.dns != nil {
+		d.dns.close()
+	}
+}
+
+// currentEndpoints returns the servers a request may try, in order.
+func (d *Directory) currentEndpoints(ctx context.Context) ([]*endpoint, error) {
+	if d.dns == nil {
+		return d.endpoints, nil
+	}
+	return d.dns.endpoints(ctx)
+}
+
+// serverFailed lets a discovered list be looked up again soon: a server
+// that stopped answering may have been retired.
+func (d *Directory) serverFailed() {
+	if d.dns != nil {
+		d.dns.stale()
+	}
+}
+
+// Discovered returns the server list found through DNS that serves
+// requests now, or nil (a fixed list, or no lookup has succeeded yet).
+func (d *Directory) Discovered() *Resolution {
+	if d.dns == nil {
+		return nil
+	}
+	return d.dns.resolution()
 }
 
 // Authenticate checks username and password and returns who the user is.
@@ -108,7 +146,11 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 	ctx, cancel := context.WithTimeout(ctx, d.opts.DialTimeout+d.opts.RequestTimeout)
 	defer cancel()
 
-	plan := pickEndpoints(d.endpoints)
+	eps, err := d.currentEndpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	plan := pickEndpoints(eps)
 	defer plan.release()
 	if len(plan.attempts) == 0 {
 		return nil, unavailable("every directory server is down and already being probed", nil)
@@ -133,6 +175,7 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 				continue
 			}
 			retryIn := plan.down(i)
+			d.serverFailed()
 			if i+1 < len(plan.attempts) {
 				d.log.Warn("directory server unavailable, failing over", "server", a.ep.srv.URL,
 					"next_server", plan.attempts[i+1].ep.srv.URL, "retry_in", retryIn.Round(time.Millisecond).String(), "error", err.Error())
@@ -148,12 +191,24 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 		if plan.up(i) {
 			d.log.Info("directory server is answering again", "server", a.ep.srv.URL)
 		}
-		return id, err
+		return answeredBy(a.ep.srv, id, err)
 	}
 	if lastErr == nil {
 		lastErr = unavailable("no directory server answered within dial_timeout + request_timeout", ctx.Err())
 	}
 	return nil, lastErr
+}
+
+// answeredBy names the server that gave the answer, on the identity or
+// the error.
+func answeredBy(srv Server, id *Identity, err error) (*Identity, error) {
+	if id != nil {
+		id.Server = srv.URL
+	}
+	if de, ok := AsError(err); ok && de.Server == "" {
+		de.Server = srv.URL
+	}
+	return id, err
 }
 
 func (d *Directory) authenticateOn(ctx context.Context, ep *endpoint, username, password string, guard BindGuard) (*Identity, error) {

@@ -51,6 +51,9 @@ type Error struct {
 	Kind   Kind
 	Reason string
 	Err    error // underlying error, logged, never shown to clients
+	// Server is the URL of the directory server that gave this answer,
+	// when one did.
+	Server string
 	// User is the canonical username when the entry was identified before
 	// the failure (search-then-bind with a wrong password).
 	User string

@@ -24,6 +24,8 @@ type Identity struct {
 	Attributes map[string][]string
 	// Groups the user belongs to, when group lookup is configured.
 	Groups []Group
+	// Server is the URL of the directory server that answered.
+	Server string
 }
 
 // Group is one group the user is a member of.

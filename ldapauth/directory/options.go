@@ -17,6 +17,12 @@ type Options struct {
 	// Servers are tried in this order; a server that cannot be reached is
 	// skipped for a growing backoff while the next one serves.
 	Servers []Server
+	// Discovery, instead of Servers, finds the servers through DNS SRV
+	// records and keeps the list fresh. Without StartTLS they are reached
+	// over LDAPS on port 636; with StartTLS on the port the record gives.
+	// Certificates are checked against each record's target name unless
+	// TLS.ServerName is set.
+	Discovery *DiscoveryOptions
 	// StartTLS upgrades ldap:// connections with the StartTLS operation
 	// before anything else is sent.
 	StartTLS bool

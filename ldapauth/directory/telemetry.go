@@ -162,15 +162,15 @@ func serverDown(s Server, delta int64) {
 	meters.Get().serversDown.Add(context.Background(), delta, metric.WithAttributes(serverAttrs(s)...))
 }
 
-type serverKey struct{}
+type serverCtxKey struct{}
 
 // withServer records which server an authentication attempt is talking to,
 // for the spans and metrics of the operations it runs.
 func withServer(ctx context.Context, s Server) context.Context {
-	return context.WithValue(ctx, serverKey{}, s)
+	return context.WithValue(ctx, serverCtxKey{}, s)
 }
 
 func srvOf(ctx context.Context) Server {
-	s, _ := ctx.Value(serverKey{}).(Server)
+	s, _ := ctx.Value(serverCtxKey{}).(Server)
 	return s
 }

@@ -55,7 +55,7 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	fs.Usage = func() { usage(fs, stderr) }
 	fs.BoolVar(&f.json, "json", false, "print the report as JSON (schema in docs/check.md)")
 	fs.StringVar(&f.passwordEnv, "password-env", "", "read the password from the environment variable `NAME`")
-	fs.Func("url", "use this directory `URL` instead of the configuration's urls (repeat for several, tried in order)", func(v string) error {
+	fs.Func("url", "use this directory `URL` instead of the configuration's urls or domain (repeat for several, tried in order)", func(v string) error {
 		f.urls = append(f.urls, v)
 		return nil
 	})
