@@ -55,6 +55,7 @@ var meters = otelx.NewInstruments(telemetryScope, func(m metric.Meter) instrumen
 // metric and, on a recording span, its attributes without allocating.
 type telemetry struct {
 	api          attribute.KeyValue
+	start        []trace.SpanStartOption
 	hitGranted   []metric.AddOption
 	hitForbidden []metric.AddOption
 	// The two answers a flood of bad requests gets without a directory
@@ -67,6 +68,7 @@ type telemetry struct {
 
 func newTelemetry(api APIInfo, cfg *Config) telemetry {
 	t := telemetry{api: AttrAPIID.String(api.ID), names: cfg.TraceUsernames}
+	t.start = []trace.SpanStartOption{trace.WithAttributes(t.api)}
 	t.hitGranted = []metric.AddOption{metric.WithAttributeSet(t.requestSet(OutcomeGranted, "ok", "hit"))}
 	t.hitForbidden = []metric.AddOption{metric.WithAttributeSet(t.requestSet(OutcomeForbidden, "access_rules", "hit"))}
 	t.noCredentials = []metric.AddOption{metric.WithAttributeSet(t.requestSet(OutcomeUnauthorized, "no_credentials", "none"))}
@@ -83,9 +85,13 @@ func (t *telemetry) requestSet(o Outcome, reason, cache string) attribute.Set {
 
 // startSpan opens the span of an authentication the cache did not answer,
 // as a child of the request's span (the gateway's, when it traces), and
-// returns the request carrying it.
+// returns the request carrying it. A span that records nothing (tracing
+// off) is not worth a copy of the request.
 func (g *Gate) startSpan(r *http.Request) (*http.Request, trace.Span) {
-	ctx, span := tracer.Get().Start(r.Context(), SpanAuthenticate, trace.WithAttributes(g.tel.api))
+	ctx, span := tracer.Get().Start(r.Context(), SpanAuthenticate, g.tel.start...)
+	if !span.IsRecording() {
+		return r, span
+	}
 	return r.WithContext(ctx), span
 }
 

@@ -8,7 +8,6 @@ import (
 
 	ldap "github.com/go-ldap/ldap/v3"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/metric"
 )
 
 // pool is a bounded set of connections to one server for one purpose.
@@ -19,9 +18,9 @@ import (
 type pool struct {
 	dialer      *dialer
 	idleTimeout time.Duration
-	purpose     string                   // "service" or "user", for metrics and spans
-	attrs       metric.MeasurementOption // server and purpose
-	slots       chan struct{}            // one token per connection, idle or in use
+	purpose     string        // "service" or "user", for metrics and spans
+	metrics     poolOptions   // server and purpose
+	slots       chan struct{} // one token per connection, idle or in use
 
 	mu     sync.Mutex
 	idle   []idleConn // most recently used last
@@ -35,7 +34,7 @@ type idleConn struct {
 }
 
 func newPool(d *dialer, purpose string, size int, idleTimeout time.Duration) *pool {
-	return &pool{dialer: d, idleTimeout: idleTimeout, purpose: purpose, attrs: poolAttrs(d.srv, purpose), slots: make(chan struct{}, size)}
+	return &pool{dialer: d, idleTimeout: idleTimeout, purpose: purpose, metrics: newPoolOptions(d.srv, purpose), slots: make(chan struct{}, size)}
 }
 
 // get returns a connection and whether it was freshly dialed. It waits for
@@ -49,7 +48,7 @@ func (p *pool) get(ctx context.Context) (conn *ldap.Conn, fresh bool, err error)
 			return nil, false, err
 		}
 	}
-	meters.Get().connUsed.Add(ctx, 1, p.attrs)
+	meters.Get().connUsed.Add(ctx, 1, p.metrics.add...)
 	if c := p.takeIdle(); c != nil {
 		return c, false, nil
 	}
@@ -68,19 +67,21 @@ func (p *pool) get(ctx context.Context) (conn *ldap.Conn, fresh bool, err error)
 func (p *pool) wait(ctx context.Context) error {
 	start := time.Now()
 	_, span := startOp(ctx, OpPoolWait, p.dialer.srv)
-	span.span.SetAttributes(AttrPool.String(p.purpose))
+	if span.span.IsRecording() {
+		span.span.SetAttributes(AttrPool.String(p.purpose))
+	}
 	select {
 	case p.slots <- struct{}{}:
 		span.span.End()
-		meters.Get().connWait.Record(ctx, time.Since(start).Seconds(), p.attrs)
+		meters.Get().connWait.Record(ctx, time.Since(start).Seconds(), p.metrics.record...)
 		return nil
 	case <-ctx.Done():
 		err := &Error{Kind: KindBusy, Reason: "all " + strconv.Itoa(cap(p.slots)) + " connections to " + p.dialer.srv.URL + " stayed busy", Err: ctx.Err()}
 		span.span.SetStatus(codes.Error, err.Kind.String())
 		span.span.End()
 		in := meters.Get()
-		in.connWait.Record(ctx, time.Since(start).Seconds(), p.attrs)
-		in.connTimeouts.Add(ctx, 1, p.attrs)
+		in.connWait.Record(ctx, time.Since(start).Seconds(), p.metrics.record...)
+		in.connTimeouts.Add(ctx, 1, p.metrics.add...)
 		return err
 	}
 }
@@ -88,7 +89,7 @@ func (p *pool) wait(ctx context.Context) error {
 // freeSlot gives a slot back.
 func (p *pool) freeSlot() {
 	<-p.slots
-	meters.Get().connUsed.Add(context.Background(), -1, p.attrs)
+	meters.Get().connUsed.Add(context.Background(), -1, p.metrics.add...)
 }
 
 // takeIdle pops the most recently used idle connection that is still alive.

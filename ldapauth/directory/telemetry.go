@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -89,43 +90,98 @@ func cutLast(s string, sep byte) (before, after string, ok bool) {
 	return s, "", false
 }
 
+// opTelemetry is what the span and the duration of one operation on one
+// server carry, built once so that timing an operation allocates only
+// what the providers themselves do.
+type opTelemetry struct {
+	name  string                  // span name
+	attrs []attribute.KeyValue    // server and operation
+	start []trace.SpanStartOption // client kind and attrs
+	ok    []metric.RecordOption   // the duration's attributes on success
+}
+
+var allOps = []string{OpConnect, OpTLS, OpStartTLS, OpServiceBind, OpSearch, OpUserBind, OpGroups, OpPoolWait}
+
+// opTable holds the opTelemetry of every operation per server; servers are
+// few (configured or discovered), and entries are never removed.
+var opTable struct {
+	mu sync.RWMutex
+	m  map[Server]map[string]*opTelemetry
+}
+
+func opFor(srv Server, op string) *opTelemetry {
+	opTable.mu.RLock()
+	ops, ok := opTable.m[srv]
+	opTable.mu.RUnlock()
+	if !ok {
+		ops = make(map[string]*opTelemetry, len(allOps))
+		for _, name := range allOps {
+			attrs := append(serverAttrs(srv), AttrOperation.String(name))
+			ops[name] = &opTelemetry{
+				name:  "ldap." + name,
+				attrs: attrs,
+				start: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...)},
+				ok:    []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))},
+			}
+		}
+		opTable.mu.Lock()
+		if opTable.m == nil {
+			opTable.m = make(map[Server]map[string]*opTelemetry)
+		}
+		if existing, raced := opTable.m[srv]; raced {
+			ops = existing
+		} else {
+			opTable.m[srv] = ops
+		}
+		opTable.mu.Unlock()
+	}
+	return ops[op]
+}
+
 // opSpan is one LDAP operation being timed and traced.
 type opSpan struct {
 	span  trace.Span
 	start time.Time
-	attrs []attribute.KeyValue // server and operation
+	op    *opTelemetry
 }
 
 // startOp opens the span of an operation on srv and starts its clock. The
 // span carries no DN, filter or username: those may name the user, and
 // whether users are named in traces is the decision layer's choice.
 func startOp(ctx context.Context, op string, srv Server) (context.Context, opSpan) {
-	attrs := append(serverAttrs(srv), AttrOperation.String(op))
-	ctx, span := tracer.Get().Start(ctx, "ldap."+op, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	return ctx, opSpan{span: span, start: time.Now(), attrs: attrs}
+	t := opFor(srv, op)
+	ctx, span := tracer.Get().Start(ctx, t.name, t.start...)
+	return ctx, opSpan{span: span, start: time.Now(), op: t}
 }
+
+var resultOK = []attribute.KeyValue{AttrResultCode.Int(0)}
 
 // end closes the span and records the duration. Only failures that are the
 // gateway's or the directory's problem mark the span as an error: a wrong
 // password or an unknown user is the directory doing its job.
 func (o opSpan) end(ctx context.Context, err error, extra ...attribute.KeyValue) {
-	took := time.Since(o.start)
-	attrs := o.attrs
-	if err != nil {
-		code := int(resultCode(err))
-		attrs = append(attrs[:len(attrs):len(attrs)], attrErrorType.String(errorType(err)))
-		o.span.SetAttributes(AttrResultCode.Int(code), attrErrorType.String(errorType(err)))
+	took := time.Since(o.start).Seconds()
+	recording := o.span.IsRecording()
+	if err == nil {
+		if recording {
+			o.span.SetAttributes(resultOK...)
+			o.span.SetAttributes(extra...)
+		}
+		o.span.End()
+		meters.Get().opDuration.Record(ctx, took, o.op.ok...)
+		return
+	}
+	errType := attrErrorType.String(errorType(err))
+	if recording {
+		o.span.SetAttributes(AttrResultCode.Int(int(resultCode(err))), errType)
+		o.span.SetAttributes(extra...)
 		if k := KindOf(err); k != KindInvalidCredentials && k != KindRefused {
 			o.span.SetStatus(codes.Error, k.String())
 		}
-	} else {
-		o.span.SetAttributes(AttrResultCode.Int(0))
-	}
-	if len(extra) > 0 {
-		o.span.SetAttributes(extra...)
 	}
 	o.span.End()
-	meters.Get().opDuration.Record(ctx, took.Seconds(), metric.WithAttributes(attrs...))
+	attrs := append(o.op.attrs[:len(o.op.attrs):len(o.op.attrs)], errType)
+	meters.Get().opDuration.Record(ctx, took, metric.WithAttributes(attrs...))
 }
 
 // errorType is the low-cardinality error.type of a failed operation: the
@@ -155,6 +211,18 @@ func errorType(err error) string {
 // poolAttrs are the metric attributes of one pool.
 func poolAttrs(s Server, purpose string) metric.MeasurementOption {
 	return metric.WithAttributeSet(attribute.NewSet(append(serverAttrs(s), AttrPool.String(purpose))...))
+}
+
+// poolOptions are a pool's attributes as counter and histogram options,
+// built once per pool.
+type poolOptions struct {
+	add    []metric.AddOption
+	record []metric.RecordOption
+}
+
+func newPoolOptions(s Server, purpose string) poolOptions {
+	o := poolAttrs(s, purpose)
+	return poolOptions{add: []metric.AddOption{o}, record: []metric.RecordOption{o}}
 }
 
 // serverDown counts a server going down (+1) or coming back (-1).

@@ -73,9 +73,8 @@ func (t *Tracer) Get() trace.Tracer {
 
 func comparable(v any) bool { return v != nil && reflect.TypeOf(v).Comparable() }
 
-// Counter, UpDownCounter and Histogram create an instrument, or a no-op one
-// when the provider refuses (a broken provider must not break requests).
-
+// Counter creates a counter, or a no-op one when the provider refuses (a
+// broken provider must not break requests).
 func Counter(m metric.Meter, name string, opts ...metric.Int64CounterOption) metric.Int64Counter {
 	c, err := m.Int64Counter(name, opts...)
 	if err != nil || c == nil {
@@ -84,6 +83,7 @@ func Counter(m metric.Meter, name string, opts ...metric.Int64CounterOption) met
 	return c
 }
 
+// UpDownCounter creates an up-down counter, or a no-op one (see Counter).
 func UpDownCounter(m metric.Meter, name string, opts ...metric.Int64UpDownCounterOption) metric.Int64UpDownCounter {
 	c, err := m.Int64UpDownCounter(name, opts...)
 	if err != nil || c == nil {
@@ -92,6 +92,7 @@ func UpDownCounter(m metric.Meter, name string, opts ...metric.Int64UpDownCounte
 	return c
 }
 
+// Histogram creates a histogram, or a no-op one (see Counter).
 func Histogram(m metric.Meter, name string, opts ...metric.Float64HistogramOption) metric.Float64Histogram {
 	h, err := m.Float64Histogram(name, opts...)
 	if err != nil || h == nil {
