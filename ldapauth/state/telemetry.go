@@ -53,28 +53,64 @@ var (
 	evictedNegative   = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrCacheSide.String("negative")))}
 )
 
-// redisCall is one Redis round trip being traced and timed. Its attributes
-// never carry a key: keys name accounts and client addresses.
+// redisOp is what the span and duration of one kind of Redis call carry,
+// built once per kind. Its attributes never carry a key: keys name
+// accounts and client addresses.
+type redisOp struct {
+	name   string
+	attrs  []attribute.KeyValue
+	start  []trace.SpanStartOption
+	ok     []metric.RecordOption
+	failed []metric.RecordOption
+}
+
+// redisOps are the calls RedisAttempts makes.
+var redisOps = func() map[string]*redisOp {
+	ops := map[string]*redisOp{}
+	for _, op := range []string{"reserve", "locked-for", "lock", "failed", "succeeded", "cancel"} {
+		ops[op] = newRedisOp(op)
+	}
+	return ops
+}()
+
+func newRedisOp(op string) *redisOp {
+	attrs := []attribute.KeyValue{attribute.String("db.system", "redis"), attribute.String("db.operation.name", op)}
+	failed := append(attrs[:len(attrs):len(attrs)], attribute.String("error.type", "unavailable"))
+	return &redisOp{
+		name:   "redis " + op,
+		attrs:  attrs,
+		start:  []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...)},
+		ok:     []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))},
+		failed: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(failed...))},
+	}
+}
+
+// redisCall is one Redis round trip being traced and timed.
 type redisCall struct {
 	span  trace.Span
 	start time.Time
-	attrs []attribute.KeyValue
+	op    *redisOp
 }
 
 func startRedisCall(ctx context.Context, op string) (context.Context, redisCall) {
-	attrs := []attribute.KeyValue{attribute.String("db.system", "redis"), attribute.String("db.operation.name", op)}
-	ctx, span := tracer.Get().Start(ctx, "redis "+op, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	return ctx, redisCall{span: span, start: time.Now(), attrs: attrs}
+	o, ok := redisOps[op]
+	if !ok {
+		o = newRedisOp(op)
+	}
+	ctx, span := tracer.Get().Start(ctx, o.name, o.start...)
+	return ctx, redisCall{span: span, start: time.Now(), op: o}
 }
 
 // end closes the call. A Redis failure is the gateway's problem: it marks
 // the span as an error (the request is still answered, from local counts).
 func (c redisCall) end(ctx context.Context, err error) {
-	attrs := c.attrs
+	took := time.Since(c.start).Seconds()
 	if err != nil {
-		attrs = append(attrs[:len(attrs):len(attrs)], attribute.String("error.type", "unavailable"))
 		c.span.SetStatus(codes.Error, "redis unavailable")
+		c.span.End()
+		meters.Get().redisDuration.Record(ctx, took, c.op.failed...)
+		return
 	}
 	c.span.End()
-	meters.Get().redisDuration.Record(ctx, time.Since(c.start).Seconds(), metric.WithAttributes(attrs...))
+	meters.Get().redisDuration.Record(ctx, took, c.op.ok...)
 }
