@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -42,6 +43,7 @@ var configKeys = []string{
 	"groups_header", "attribute_headers", "metadata_attributes",
 	// Brute-force protection, the fleet, the audit trail.
 	"max_failures", "failure_window", "max_failures_per_client", "client_failure_window",
+	"trusted_proxies", "trusted_proxy_header", "client_ipv6_prefix",
 	"shared_state", "redis_url", "redis_timeout", "audit_log",
 	// Observability.
 	"trace_usernames",
@@ -117,6 +119,14 @@ type Config struct {
 	// attempts answer 429 (password spraying); 0 disables it.
 	MaxFailuresPerClient int
 	ClientFailureWindow  time.Duration
+	// TrustedProxies are the networks whose forwarding header
+	// (TrustedProxyHeader) names the client; a request from anywhere else
+	// is counted by its socket address. Empty: headers are never believed.
+	TrustedProxies     []netip.Prefix
+	TrustedProxyHeader string
+	// ClientIPv6Prefix is how many leading bits of an IPv6 client address
+	// the per-client limit counts as one client.
+	ClientIPv6Prefix int
 
 	// SharedState is where failure counts live: SharedLocal (this gateway
 	// process) or SharedRedis (the Redis every gateway node shares).
@@ -187,6 +197,7 @@ func (c *Config) parseProtection(d *decoder) {
 	c.FailureWindow = d.duration("failure_window", 15*time.Minute, time.Second, maxConfigDuration)
 	c.MaxFailuresPerClient = d.integer("max_failures_per_client", 0, 0, 1_000_000)
 	c.ClientFailureWindow = d.duration("client_failure_window", 15*time.Minute, time.Second, maxConfigDuration)
+	c.parseClientAddress(d)
 	c.AuditLog = d.boolean("audit_log", true)
 	c.TraceUsernames = d.boolean("trace_usernames", false)
 	c.RedisTimeout = d.duration("redis_timeout", 250*time.Millisecond, time.Millisecond, 10*time.Second)
@@ -212,6 +223,45 @@ func (c *Config) parseProtection(d *decoder) {
 	default:
 		d.fail("shared_state", "must be \"local\" or \"redis\", got %q", c.SharedState)
 	}
+}
+
+// parseClientAddress reads who may name the client in a forwarding
+// header, and how IPv6 clients are grouped.
+func (c *Config) parseClientAddress(d *decoder) {
+	for i, raw := range d.strings("trusted_proxies") {
+		p, err := parseNetwork(raw)
+		if err != nil {
+			d.fail("trusted_proxies", "entry %d (%q) is not an address or a CIDR network such as \"10.0.0.0/8\" or \"fd00::/8\"", i, raw)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	c.TrustedProxyHeader = d.str("trusted_proxy_header", DefaultTrustedProxyHeader)
+	if c.TrustedProxyHeader == "" || strings.IndexFunc(c.TrustedProxyHeader, func(r rune) bool { return r > 0x7f || !isTokenChar(byte(r)) }) >= 0 {
+		d.fail("trusted_proxy_header", "%q is not an HTTP header name (e.g. \"X-Forwarded-For\" or \"X-Real-IP\")", c.TrustedProxyHeader)
+	}
+	c.ClientIPv6Prefix = d.integer("client_ipv6_prefix", DefaultClientIPv6Prefix, 16, 128)
+}
+
+// parseNetwork reads "10.0.0.0/8", "fd00::/8" or a single address.
+func parseNetwork(raw string) (netip.Prefix, error) {
+	raw = strings.TrimSpace(raw)
+	if strings.Contains(raw, "/") {
+		p, err := netip.ParsePrefix(raw)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if p.Addr().Is4In6() {
+			p = netip.PrefixFrom(p.Addr().Unmap(), max(p.Bits()-96, 0))
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(raw)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 func (c *Config) parseConnection(d *decoder, files *fileHashes) {

@@ -176,6 +176,10 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"mail identity without a service account", minimal(map[string]any{"username_attribute": "mail"}), "bind_dn", "service account"},
 		{"mail identity in DN template without base", minimal(map[string]any{"search_base_dn": nil, "user_dn_template": "uid={username}", "username_attribute": "mail"}), "search_base_dn", "unique"},
 		{"negative max failures", minimal(map[string]any{"max_failures": -1.0}), "max_failures", "from 0 to 1000"},
+		{"trusted proxy CIDR out of range", minimal(map[string]any{"trusted_proxies": []any{"10.0.0.0/33"}}), "trusted_proxies", "entry 0"},
+		{"trusted proxy by name", minimal(map[string]any{"trusted_proxies": []any{"10.0.0.1", "lb.example.org"}}), "trusted_proxies", "entry 1"},
+		{"trusted proxy header", minimal(map[string]any{"trusted_proxy_header": "X Forwarded"}), "trusted_proxy_header", "not an HTTP header name"},
+		{"IPv6 prefix too short", minimal(map[string]any{"client_ipv6_prefix": 8.0}), "client_ipv6_prefix", "from 16 to 128"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -51,12 +48,12 @@ type Gate struct {
 	dir      Authenticator
 	cache    *state.Cache[*Grant]
 	flights  state.Flight[decision]
-	accounts state.Attempts             // password attempts per account
-	clients  state.Attempts             // per client address; nil when max_failures_per_client is 0
-	clientIP func(*http.Request) string // the gateway's client-address rule
-	audit    *slog.Logger               // nil when audit_log is off
-	locks    *gocache.Cache             // locks this gate saw, to log when they end
-	release  func()                     // gives shared resources back
+	accounts state.Attempts    // password attempts per account
+	clients  state.Attempts    // per client address; nil when max_failures_per_client is 0
+	clientOf clientAddressRule // who sent a request (trusted_proxies)
+	audit    *slog.Logger      // nil when audit_log is off
+	locks    *lockMemory       // locks this gate saw, to log when they end
+	release  func()            // gives shared resources back
 	rules    accessRules
 	policies policyMapper
 	keys     sessionKeys
@@ -103,18 +100,11 @@ type GateOptions struct {
 	// Clients bounds wrong passwords per client address; nil makes a
 	// private in-process counter when max_failures_per_client is set.
 	Clients state.Attempts
-	// ClientIP tells a request's client address; nil uses the host of
-	// RemoteAddr.
-	ClientIP func(*http.Request) string
 	// Release is called when the gate closes, to give shared resources back.
 	Release func()
 	// Directory replaces the LDAP client (tests inject failures with it).
 	Directory Authenticator
 }
-
-// unlimited is the attempt bound with max_failures 0: attempts are not
-// limited, but a lock the directory reports is still honoured.
-const unlimited = 1 << 30
 
 // NewGate builds the gate for one API. It does no network I/O.
 func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
@@ -148,20 +138,17 @@ func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
 		MaxEntries: cfg.CacheMaxEntries, Salt: cfg.Fingerprint[:], Logger: log,
 	})
 	g.scratch.New = func() any { return &scratch{hasher: g.cache.Hasher()} }
-	g.accounts, g.clients, g.clientIP = opts.Accounts, opts.Clients, opts.ClientIP
+	g.accounts, g.clients, g.clientOf = opts.Accounts, opts.Clients, newClientAddressRule(cfg)
 	if g.accounts == nil {
 		g.accounts = state.NewLocalAttempts(accountLimits(cfg), 0)
 	}
 	if g.clients == nil && cfg.MaxFailuresPerClient > 0 {
 		g.clients = state.NewLocalAttempts(clientLimits(cfg), 0)
 	}
-	if g.clientIP == nil {
-		g.clientIP = remoteHost
-	}
 	if cfg.AuditLog {
 		g.audit = log.With("audit", true)
 	}
-	g.locks = gocache.New(gocache.NoExpiration, 0)
+	g.locks = newLockMemory(cfg.CacheMaxEntries)
 	secret := []byte(cfg.SessionKeySecret.Reveal())
 	if len(secret) == 0 {
 		// Without a configured secret the session IDs are still unguessable,
@@ -175,27 +162,6 @@ func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
 	g.identity = identityHeaderNames(cfg)
 	g.tel = newTelemetry(api, cfg)
 	return g, nil
-}
-
-func accountLimits(cfg *Config) state.Limits {
-	if cfg.MaxFailures == 0 {
-		return state.Limits{Max: unlimited, Window: cfg.FailureWindow}
-	}
-	return state.Limits{Max: cfg.MaxFailures, Window: cfg.FailureWindow}
-}
-
-func clientLimits(cfg *Config) state.Limits {
-	return state.Limits{Max: cfg.MaxFailuresPerClient, Window: cfg.ClientFailureWindow}
-}
-
-// remoteHost is the client address without the gateway's forwarding
-// rules: the host part of RemoteAddr.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // identityHeaderNames lists the headers the plugin sets upstream. The
@@ -272,9 +238,9 @@ func (g *Gate) Check(r *http.Request) Result {
 	r, span := g.startSpan(r)
 	defer span.End()
 	username, password, mac := string(user), string(pass), s.mac
-	client := g.clientIP(r)
+	client := g.clientOf.of(r)
 	if g.clients != nil {
-		if left := g.clients.LockedFor(r.Context(), clientKey(client)); left > 0 {
+		if left := g.clients.LockedFor(r.Context(), client.key); left > 0 {
 			res := Result{Outcome: OutcomeThrottled, RetryAfter: left}
 			g.conclude(r, username, res, "miss", 0, "max_failures_per_client reached for this client")
 			return res
@@ -334,7 +300,7 @@ func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState str
 		reason = "not in allowed_users or required_groups"
 	}
 	g.audit.LogAttrs(ctx, slog.LevelInfo, "request denied", append([]slog.Attr{
-		slog.String("event", "denied"), slog.String("user", truncate(user)), slog.String("client_ip", g.clientIP(r)),
+		slog.String("event", "denied"), slog.String("user", truncate(user)), slog.String("client_ip", g.clientOf.of(r).ip),
 		slog.String("outcome", res.Outcome.String()), slog.Int("status", res.Outcome.Status()), slog.String("reason", reason)}, extra...)...)
 }
 
@@ -372,7 +338,7 @@ const busyRetryAfter = time.Second
 // requests; ctx carries the first request's trace but not its
 // cancellation, because its answer serves every waiting request, and the
 // directory bounds it by its timeouts.
-func (g *Gate) decide(ctx context.Context, username, password string, mac state.MAC, client string) decision {
+func (g *Gate) decide(ctx context.Context, username, password string, mac state.MAC, client clientAddress) decision {
 	start := time.Now()
 	id, err := g.dir.Authenticate(ctx, username, password, g.guardFor(client))
 	d := decision{username: username, ldap: time.Since(start)}
@@ -428,90 +394,6 @@ func (g *Gate) decide(ctx context.Context, username, password string, mac state.
 		g.log.Error("the directory check failed in a way only the configuration or directory data explains", "error", err.Error())
 	}
 	return d
-}
-
-// errClientLimited marks a refusal by the per-client bound.
-var errClientLimited = errors.New("client limit")
-
-// clientKey names a client address among the attempt keys.
-func clientKey(ip string) string { return "client:" + ip }
-
-// guardFor bounds the binds made for one request: one attempt reserved for
-// the account and, with per-client limits, one for the client address,
-// both settled with the bind's outcome (see state.Attempts). A success
-// clears the account's failures but not the client's: a sprayer with one
-// valid account must not reset its own count.
-func (g *Gate) guardFor(client string) directory.BindGuard {
-	return func(ctx context.Context, account string) (directory.BindDone, error) {
-		acct, err := g.accounts.Reserve(ctx, account)
-		if err != nil {
-			return nil, err
-		}
-		g.noteUnlock(account, client)
-		var cli state.Reservation
-		if g.clients != nil {
-			if cli, err = g.clients.Reserve(ctx, clientKey(client)); err != nil {
-				acct.Cancel(ctx)
-				return nil, fmt.Errorf("%w: %w", errClientLimited, err)
-			}
-			g.noteUnlock(clientKey(client), client)
-		}
-		return func(outcome directory.BindOutcome) {
-			switch outcome {
-			case directory.BindSucceeded:
-				acct.Succeeded(ctx)
-				if cli != nil {
-					cli.Cancel(ctx)
-				}
-			case directory.BindRejected, directory.BindLocked:
-				if acct.Failed(ctx) {
-					g.lockEvent(account, client, "max_failures reached", g.cfg.FailureWindow)
-				}
-				if outcome == directory.BindLocked {
-					g.accounts.Lock(ctx, account, g.cfg.FailureWindow)
-					g.lockEvent(account, client, "the directory reports the account locked", g.cfg.FailureWindow)
-				}
-				if cli != nil && cli.Failed(ctx) {
-					g.lockEvent(clientKey(client), client, "max_failures_per_client reached", g.cfg.ClientFailureWindow)
-				}
-			default:
-				acct.Cancel(ctx)
-				if cli != nil {
-					cli.Cancel(ctx)
-				}
-			}
-		}, nil
-	}
-}
-
-// lockEvent logs a lock (a warning, and an audit line) and remembers it so
-// its end can be logged.
-func (g *Gate) lockEvent(key, client, reason string, d time.Duration) {
-	if strings.HasPrefix(key, clientKey("")) {
-		countLock("client")
-	} else {
-		countLock("account")
-	}
-	g.log.Warn("attempts are refused until the lock ends", "account", key, "reason", reason, "locked_for", d.String())
-	if g.audit != nil {
-		g.audit.Info("locked", "event", "locked", "account", key, "client_ip", client, "reason", reason, "locked_for", d.String())
-	}
-	if g.locks.ItemCount() < g.cfg.CacheMaxEntries {
-		g.locks.Set(key, time.Now().Add(d), 2*d)
-	}
-}
-
-// noteUnlock logs, once, that a lock this gate saw has ended: the first
-// attempt allowed for that key after it.
-func (g *Gate) noteUnlock(key, client string) {
-	v, ok := g.locks.Get(key)
-	if !ok || time.Now().Before(v.(time.Time)) {
-		return
-	}
-	g.locks.Delete(key)
-	if g.audit != nil {
-		g.audit.Info("unlocked", "event", "unlocked", "account", key, "client_ip", client)
-	}
 }
 
 // Forward prepares a granted request for the upstream: removes the

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/state"
 )
 
 // fastTimeouts keeps outage tests short.
@@ -276,7 +277,7 @@ func TestLockout(t *testing.T) {
 func TestIdentityHeaders(t *testing.T) {
 	srv := sharedLDAP(t)
 	g, _ := newTestGate(t, searchConfig(srv, map[string]any{
-		"groups_header": "X-Authenticated-Groups", "group_source": "memberof",
+		"groups_header": "X-Authenticated-Groups", "group_source": "memberof", "group_base_dn": slapdtest.GroupsDN,
 		"attribute_headers": map[string]any{"mail": "X-Authenticated-Email"},
 	}))
 	spoof := func(r *http.Request) *http.Request {
@@ -432,6 +433,74 @@ func TestAPIsOnOneDirectoryShareTheBudget(t *testing.T) {
 	expectOutcome(t, check(b, "carol", "wrong-2"), OutcomeUnauthorized)
 	expectOutcome(t, check(a, "carol", "wrong-3"), OutcomeThrottled)
 	expectOutcome(t, check(b, "carol", "wrong-4"), OutcomeThrottled)
+}
+
+// APIs on one directory with different limits do not add their budgets:
+// the strictest limit applies to every API while they share the
+// directory, and the other API's own limit returns when the strict one is
+// gone.
+func TestAPIsWithDifferentLimitsShareTheStrictest(t *testing.T) {
+	srv := sharedLDAP(t)
+	reg := NewRegistry(RegistryOptions{})
+	t.Cleanup(reg.Close)
+	strict, err := reg.Admit("def-strict", APISource{Info: APIInfo{ID: "strict"}, Config: directConfig(srv, map[string]any{"max_failures": 3.0, "failure_window": "1m"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lenient, err := reg.Admit("def-lenient", APISource{Info: APIInfo{ID: "lenient"}, Config: directConfig(srv, map[string]any{"max_failures": 4.0, "failure_window": "1m", "realm": "L"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unauthorized := 0
+	for i := range 10 {
+		g := strict
+		if i%2 == 1 {
+			g = lenient
+		}
+		switch res := check(g, "dave", fmt.Sprintf("wrong-%d", i)); res.Outcome {
+		case OutcomeUnauthorized:
+			unauthorized++
+		case OutcomeThrottled:
+		default:
+			t.Fatalf("attempt %d: %v", i, res.Outcome)
+		}
+	}
+	if unauthorized != 3 {
+		t.Fatalf("%d wrong passwords reached the directory through two APIs with limits 3 and 4, want 3", unauthorized)
+	}
+
+	reg.mu.Lock()
+	for _, lg := range reg.apis["strict"].gates {
+		lg.gate.Close()
+	}
+	reg.mu.Unlock()
+	if got := lenient.accounts.(*state.LocalAttempts).Limits().Max; got != 4 {
+		t.Fatalf("after the strict API closed the shared limit is %d, want the lenient API's 4", got)
+	}
+}
+
+// Lockout tells nobody which usernames exist: in search then bind an
+// unknown username is counted and locked like a real account, answer for
+// answer, and the right password of the real account is refused as well
+// once it is locked.
+func TestUnknownUsersLockLikeKnownOnes(t *testing.T) {
+	srv := sharedLDAP(t)
+	g, _ := newTestGate(t, searchConfig(srv, map[string]any{"max_failures": 3.0, "failure_window": "1m"}))
+	for i := range 5 {
+		known := check(g, "carol", fmt.Sprintf("wrong-%d", i))
+		unknown := check(g, "no-such-user", fmt.Sprintf("wrong-%d", i))
+		if known.Outcome != unknown.Outcome {
+			t.Fatalf("attempt %d: a real account got %v, an unknown username %v", i+1, known.Outcome, unknown.Outcome)
+		}
+		want := OutcomeUnauthorized
+		if i >= 3 {
+			want = OutcomeThrottled
+			if unknown.RetryAfter <= 0 || unknown.RetryAfter > time.Minute {
+				t.Fatalf("unknown username: RetryAfter %v", unknown.RetryAfter)
+			}
+		}
+		expectOutcome(t, unknown, want)
+	}
 }
 
 // A pool saturated by the gateway itself is not an outage: the answer is

@@ -84,6 +84,22 @@ func (k sessionKeys) keyID(entryID string) string {
 	return KeyIDPrefix + hex.EncodeToString(mac.Sum(nil))[:40]
 }
 
+// groupLabels is how the user's groups are named upstream (groups_header,
+// ldap_groups), by the rule required_groups follows: a bare name means a
+// group under group_base_dn, so names are used only when that base
+// confines the groups. Without it a same-named group anywhere in the
+// directory would pass for the real one, so every group goes by its DN.
+func groupLabels(cfg *Config, id *directory.Identity) []string {
+	if cfg.Directory.Groups.BaseDN != "" {
+		return id.GroupNames()
+	}
+	dns := make([]string, len(id.Groups))
+	for i, g := range id.Groups {
+		dns[i] = g.DN
+	}
+	return dns
+}
+
 // newGrant evaluates access rules and prepares the session and headers.
 func (g *Gate) newGrant(id *directory.Identity) *Grant {
 	cfg := g.cfg
@@ -98,8 +114,9 @@ func (g *Gate) newGrant(id *directory.Identity) *Grant {
 			MetaAPIID:       g.api.ID,
 		},
 	}
+	groups := groupLabels(cfg, id)
 	if cfg.NeedsGroups() {
-		gr.MetaData["ldap_groups"] = encodeList(id.GroupNames(), maxMetadataValue)
+		gr.MetaData["ldap_groups"] = encodeList(groups, maxMetadataValue)
 	}
 	for _, attr := range cfg.MetadataAttributes {
 		if v := id.Attributes[attr]; len(v) > 0 {
@@ -115,7 +132,7 @@ func (g *Gate) newGrant(id *directory.Identity) *Grant {
 		}
 	}
 	if cfg.GroupsHeader != "" {
-		gr.addHeader(cfg.GroupsHeader, encodeList(id.GroupNames(), maxHeaderValue))
+		gr.addHeader(cfg.GroupsHeader, encodeList(groups, maxHeaderValue))
 	}
 	for _, attr := range slices.Sorted(maps.Keys(cfg.AttributeHeaders)) {
 		if v := id.Attributes[attr]; len(v) > 0 {

@@ -201,3 +201,37 @@ func TestSameUsernameDifferentEntriesDifferentKeyIDs(t *testing.T) {
 		t.Fatal("two entries with the same username share a session KeyID")
 	}
 }
+
+// Groups reach the upstream (groups_header) and the session (ldap_groups)
+// by the rule required_groups follows: a bare name only for groups under
+// group_base_dn; without a base every group goes by its DN, so a
+// same-named group elsewhere in the directory cannot pass as the real one.
+func TestGroupLabelsObeyGroupBase(t *testing.T) {
+	impostor := Group{Name: "admins", DN: "cn=admins,ou=contractors,dc=example,dc=org"}
+	for _, tt := range []struct {
+		name string
+		base any
+		want string
+	}{
+		{"no base: DNs", nil, "cn=admins%2Cou=contractors%2Cdc=example%2Cdc=org"},
+		{"with base: names", "ou=contractors,dc=example,dc=org", "admins"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := mustConfig(t, minimal(map[string]any{"groups_header": "X-Groups", "group_source": "memberof", "group_base_dn": tt.base}))
+			g, err := NewGate(APIInfo{ID: "api-1"}, cfg, GateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			gr := g.newGrant(identityWithGroups("carol", impostor))
+			if gr.MetaData["ldap_groups"] != tt.want {
+				t.Errorf("ldap_groups = %q, want %q", gr.MetaData["ldap_groups"], tt.want)
+			}
+			for _, h := range gr.headers {
+				if h.name == "X-Groups" && h.value[0] != tt.want {
+					t.Errorf("groups header = %q, want %q", h.value[0], tt.want)
+				}
+			}
+		})
+	}
+}

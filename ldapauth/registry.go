@@ -3,11 +3,12 @@ package ldapauth
 import (
 	"errors"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/internal/logx"
@@ -47,6 +48,7 @@ const (
 type Registry struct {
 	log  *slog.Logger
 	opts RegistryOptions
+	now  func() time.Time
 
 	byDefinition sync.Map // definition identity (any comparable) -> *apiEntry
 
@@ -65,14 +67,12 @@ type RegistryOptions struct {
 	// with shared_state "redis" and no redis_url. Nil: such APIs need
 	// redis_url.
 	GatewayRedis func() (state.RedisOptions, error)
-	// ClientIP tells a request's client address by the gateway's rules;
-	// nil uses the host of RemoteAddr.
-	ClientIP func(*http.Request) string
 }
 
 type apiEntry struct {
 	gate *Gate
-	err  error // the configuration error, when the API cannot be served
+	live *liveGate // the registry's record of gate; nil with err
+	err  error     // the configuration error, when the API cannot be served
 }
 
 // apiState is what the registry holds for one API ID.
@@ -85,6 +85,30 @@ type liveGate struct {
 	gate *Gate
 	fp   [32]byte
 	info APIInfo
+	// lastUsed is the Unix second of the last request the gate served,
+	// written at most once a second.
+	lastUsed atomic.Int64
+}
+
+// used records a request served now. Stores only when the second changes,
+// so concurrent requests share a cache line they mostly read.
+func (lg *liveGate) used(now time.Time) {
+	if s := now.Unix(); lg.lastUsed.Load() != s {
+		lg.lastUsed.Store(s)
+	}
+}
+
+// Gates unused this long are closed when the registry admits a definition
+// (a reload): Tyk tells a plugin nothing when it deletes an API, so an API
+// that no longer gets requests is the only sign. The wait is at least
+// minIdleBeforeClose, and never shorter than what closing would forget:
+// a lock (failure_window, client_failure_window) or a decision that could
+// still be served (cache_ttl + stale_if_error). A closed gate's next
+// request builds a new one.
+const minIdleBeforeClose = time.Hour
+
+func idleBeforeClose(cfg *Config) time.Duration {
+	return max(minIdleBeforeClose, cfg.FailureWindow, cfg.ClientFailureWindow, cfg.CacheTTL+cfg.StaleIfError)
 }
 
 // NewRegistry returns an empty registry.
@@ -92,7 +116,7 @@ func NewRegistry(opts RegistryOptions) *Registry {
 	if opts.Logger == nil {
 		opts.Logger = logx.Discard()
 	}
-	return &Registry{log: opts.Logger, opts: opts, apis: make(map[string]*apiState), shared: newSharedSet()}
+	return &Registry{log: opts.Logger, opts: opts, now: time.Now, apis: make(map[string]*apiState), shared: newSharedSet()}
 }
 
 // Lookup returns the gate for the API whose definition is identified by
@@ -103,6 +127,9 @@ func NewRegistry(opts RegistryOptions) *Registry {
 func (reg *Registry) Lookup(key any) (gate *Gate, found bool, err error) {
 	if e, ok := reg.byDefinition.Load(key); ok {
 		entry := e.(*apiEntry)
+		if entry.live != nil {
+			entry.live.used(reg.now())
+		}
 		return entry.gate, true, entry.err
 	}
 	return nil, false, nil
@@ -136,6 +163,7 @@ func (reg *Registry) Admit(key any, src APISource) (*Gate, error) {
 		entry := e.(*apiEntry)
 		return entry.gate, entry.err
 	}
+	reg.closeIdle(reg.now())
 	api := reg.apis[src.Info.ID]
 	if api == nil {
 		api = &apiState{}
@@ -146,7 +174,11 @@ func (reg *Registry) Admit(key any, src APISource) (*Gate, error) {
 	case cfgErr != nil:
 		reg.logConfigError(src.Info, cfgErr)
 	default:
-		entry.gate, entry.err = reg.gateFor(api, src.Info, cfg, redisClient)
+		entry.live, entry.err = reg.gateFor(api, src.Info, cfg, redisClient)
+		if entry.live != nil {
+			entry.gate = entry.live.gate
+			entry.live.used(reg.now())
+		}
 	}
 	redisClient.discardUnused()
 	api.defs = append(api.defs, key)
@@ -161,13 +193,13 @@ func (reg *Registry) Admit(key any, src APISource) (*Gate, error) {
 // gateFor returns the API's gate for cfg, building it when no live gate
 // has this configuration. Building one beyond gatesPerAPI closes the
 // oldest, and forgets the definitions that used it.
-func (reg *Registry) gateFor(api *apiState, info APIInfo, cfg *Config, redisClient *sharedRedisCandidate) (*Gate, error) {
+func (reg *Registry) gateFor(api *apiState, info APIInfo, cfg *Config, redisClient *sharedRedisCandidate) (*liveGate, error) {
 	for _, lg := range api.gates {
 		if lg.fp == cfg.Fingerprint && lg.info.equal(info) {
-			return lg.gate, nil
+			return lg, nil
 		}
 	}
-	opts := GateOptions{Logger: reg.log, ClientIP: reg.opts.ClientIP}
+	opts := GateOptions{Logger: reg.log}
 	opts.Accounts, opts.Clients, opts.Release = reg.shared.attempts(cfg, redisClient, reg.log.With("api_id", info.ID, "api_name", info.Name))
 	gate, err := NewGate(info, cfg, opts)
 	if err != nil {
@@ -184,20 +216,49 @@ func (reg *Registry) gateFor(api *apiState, info APIInfo, cfg *Config, redisClie
 	}
 	reg.log.Info("LDAP authentication configured", "api_id", info.ID, "api_name", info.Name,
 		"servers", serverSource(cfg), "mode", modeName(cfg))
-	api.gates = append(api.gates, &liveGate{gate: gate, fp: cfg.Fingerprint, info: info})
+	live := &liveGate{gate: gate, fp: cfg.Fingerprint, info: info}
+	api.gates = append(api.gates, live)
 	if len(api.gates) > gatesPerAPI {
-		old := api.gates[0]
-		api.gates = slices.Delete(api.gates, 0, 1)
-		api.defs = slices.DeleteFunc(api.defs, func(def any) bool {
-			if e, ok := reg.byDefinition.Load(def); ok && e.(*apiEntry).gate == old.gate {
-				reg.byDefinition.Delete(def)
-				return true
-			}
-			return false
-		})
-		old.gate.Close()
+		reg.retire(api, api.gates[0])
 	}
-	return gate, nil
+	return live, nil
+}
+
+// retire closes one of api's gates and forgets the definitions it served.
+func (reg *Registry) retire(api *apiState, lg *liveGate) {
+	api.gates = slices.DeleteFunc(api.gates, func(x *liveGate) bool { return x == lg })
+	api.defs = slices.DeleteFunc(api.defs, func(def any) bool {
+		if e, ok := reg.byDefinition.Load(def); ok && e.(*apiEntry).gate == lg.gate {
+			reg.byDefinition.Delete(def)
+			return true
+		}
+		return false
+	})
+	lg.gate.Close()
+}
+
+// closeIdle closes the gates nobody used for their idleBeforeClose (the
+// APIs a reload deleted, among others), releasing their connections,
+// caches and shared counters and Redis clients, and forgets APIs left
+// with nothing. The caller holds reg.mu.
+func (reg *Registry) closeIdle(now time.Time) {
+	for id, api := range reg.apis {
+		retired := false
+		for _, lg := range slices.Clone(api.gates) {
+			if now.Sub(time.Unix(lg.lastUsed.Load(), 0)) > idleBeforeClose(lg.gate.Config()) {
+				reg.log.Info("closing the LDAP authentication of an API that got no request for a long time; its next request sets it up again",
+					"api_id", lg.info.ID, "api_name", lg.info.Name)
+				reg.retire(api, lg)
+				retired = true
+			}
+		}
+		if retired && len(api.gates) == 0 {
+			for _, def := range api.defs {
+				reg.byDefinition.Delete(def)
+			}
+			delete(reg.apis, id)
+		}
+	}
 }
 
 func (reg *Registry) logConfigError(api APIInfo, err error) {

@@ -6,6 +6,11 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/redistest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 )
 
 type fakeDefinition struct{ name string }
@@ -177,4 +182,60 @@ func TestRegistryReadsFilesOutsideItsLock(t *testing.T) {
 	}
 	w.Close()
 	<-slowDone
+}
+
+// Tyk never tells a plugin that a reload deleted an API: its gate goes
+// once it has had no request for idleBeforeClose, at the next admission,
+// and takes its directory connections, caches and Redis client with it.
+// A gate still in use stays.
+func TestRegistryClosesGatesOfDeletedAPIs(t *testing.T) {
+	deletedLDAP := slapdtest.StartT(t)
+	rds := redistest.StartT(t)
+	reg := NewRegistry(RegistryOptions{})
+	t.Cleanup(reg.Close)
+	clock := time.Now()
+	reg.now = func() time.Time { return clock }
+
+	deletedDef := &fakeDefinition{"deleted"}
+	deleted, err := reg.Admit(deletedDef, source("api-deleted", fleetConfig(deletedLDAP, rds.URL(), nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectOutcome(t, check(deleted, "alice", "alice-pass-1"), OutcomeGranted)
+	keptDef := &fakeDefinition{"kept"}
+	kept, err := reg.Admit(keptDef, source("api-kept", directConfig(sharedLDAP(t), nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if testutil.OpenConnections(t, deletedLDAP.Addr()) == 0 || testutil.OpenConnections(t, rds.Addr()) == 0 {
+		t.Fatal("the API to be deleted holds no connections; the test proves nothing")
+	}
+
+	clock = clock.Add(time.Hour)
+	if g, ok, _ := reg.Lookup(keptDef); !ok || g != kept {
+		t.Fatal("kept API lost its gate")
+	}
+	clock = clock.Add(2 * time.Minute)
+	if _, err := reg.Admit(&fakeDefinition{"reload"}, source("api-other", minimal(nil))); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := reg.Lookup(deletedDef); ok {
+		t.Fatal("the idle API's definition is still served")
+	}
+	if g, ok, _ := reg.Lookup(keptDef); !ok || g != kept {
+		t.Fatal("an API in use was closed")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for testutil.OpenConnections(t, deletedLDAP.Addr())+testutil.OpenConnections(t, rds.Addr()) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the idle API still holds %d directory and %d Redis connections",
+				testutil.OpenConnections(t, deletedLDAP.Addr()), testutil.OpenConnections(t, rds.Addr()))
+		}
+		time.Sleep(10 * time.Millisecond) // polling the kernel's connection table
+	}
+	reg.shared.mu.Lock()
+	defer reg.shared.mu.Unlock()
+	if len(reg.shared.redis) != 0 {
+		t.Fatalf("%d Redis clients still shared", len(reg.shared.redis))
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -14,13 +15,21 @@ import (
 )
 
 // sharedSet holds what gates share: one in-process attempt counter per
-// directory scope and limits, and one Redis client per Redis. Each is
+// directory scope, and one Redis client per Redis. Each is
 // dropped when the last gate using it closes. Its lock is its own: gates
 // release what they hold while the registry's lock is held.
 type sharedSet struct {
 	mu    sync.Mutex
-	local map[localScope]*refCounted[*state.LocalAttempts]
+	local map[localScope]*localShare
 	redis map[string]*refCounted[redis.UniversalClient]
+}
+
+// localShare is one in-process counter and the limits of every gate using
+// it: the strictest of them applies to all, so APIs on one directory with
+// different limits still give an account one budget, never the sum.
+type localShare struct {
+	attempts *state.LocalAttempts
+	limits   []state.Limits // one per gate using it
 }
 
 type refCounted[T any] struct {
@@ -32,12 +41,11 @@ type refCounted[T any] struct {
 type localScope struct {
 	directory string
 	kind      string // "account" or "client"
-	limits    state.Limits
 }
 
 func newSharedSet() sharedSet {
 	return sharedSet{
-		local: map[localScope]*refCounted[*state.LocalAttempts]{},
+		local: map[localScope]*localShare{},
 		redis: map[string]*refCounted[redis.UniversalClient]{},
 	}
 }
@@ -74,7 +82,7 @@ func (s *sharedSet) attempts(cfg *Config, candidate *sharedRedisCandidate, log *
 	scope := directoryScope(cfg)
 	var releases []func()
 	acquireLocal := func(kind string, limits state.Limits) state.Attempts {
-		a, rel := s.acquireLocal(localScope{directory: scope, kind: kind, limits: limits})
+		a, rel := s.acquireLocal(localScope{directory: scope, kind: kind}, limits)
 		releases = append(releases, rel)
 		return a
 	}
@@ -111,22 +119,44 @@ func (s *sharedSet) attempts(cfg *Config, candidate *sharedRedisCandidate, log *
 	}
 }
 
-func (s *sharedSet) acquireLocal(key localScope) (*state.LocalAttempts, func()) {
+func (s *sharedSet) acquireLocal(key localScope, limits state.Limits) (*state.LocalAttempts, func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rc := s.local[key]
-	if rc == nil {
-		rc = &refCounted[*state.LocalAttempts]{value: state.NewLocalAttempts(key.limits, 0)}
-		s.local[key] = rc
+	sh := s.local[key]
+	if sh == nil {
+		sh = &localShare{attempts: state.NewLocalAttempts(limits, 0)}
+		s.local[key] = sh
 	}
-	rc.users++
-	return rc.value, func() {
+	sh.limits = append(sh.limits, limits)
+	sh.attempts.SetLimits(strictest(sh.limits))
+	return sh.attempts, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if rc.users--; rc.users == 0 {
+		if i := slices.Index(sh.limits, limits); i >= 0 {
+			sh.limits = slices.Delete(sh.limits, i, i+1)
+		}
+		if len(sh.limits) == 0 {
 			delete(s.local, key)
+			return
+		}
+		sh.attempts.SetLimits(strictest(sh.limits))
+	}
+}
+
+// strictest is the fewest failures over the longest window. The window of
+// a gate that does not limit attempts (max_failures 0) does not stretch
+// the window of one that does.
+func strictest(all []state.Limits) state.Limits {
+	out := state.Limits{Max: unlimited}
+	for _, l := range all {
+		out.Max = min(out.Max, l.Max)
+	}
+	for _, l := range all {
+		if l.Max < unlimited || out.Max == unlimited {
+			out.Window = max(out.Window, l.Window)
 		}
 	}
+	return out
 }
 
 func (s *sharedSet) acquireRedis(c *sharedRedisCandidate) (redis.UniversalClient, func()) {

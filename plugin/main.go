@@ -12,8 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/TykTechnologies/tyk/request"
-
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth"
 )
 
@@ -23,7 +21,6 @@ import (
 var registry = ldapauth.NewRegistry(ldapauth.RegistryOptions{
 	Logger:       slog.New(&gatewayHandler{}),
 	GatewayRedis: gatewayRedis,
-	ClientIP:     request.RealIP,
 })
 
 // LDAPAuth authenticates the request's HTTP Basic credentials against the

@@ -244,3 +244,39 @@ func TestGroupsHeaderEncoding(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupsWithoutBaseGoByDN: without group_base_dn the upstream and the
+// session get every group by its DN, never by a bare name, so carol's
+// same-named cn=admins in ou=contractors cannot reach the upstream as
+// "admins" (the rule required_groups follows for bare names).
+func TestGroupsWithoutBaseGoByDN(t *testing.T) {
+	e := newEnv(t)
+	const impostor = "cn=admins," + slapdtest.ContractorsDN
+	carol, _ := slapdtest.SampleUserByKey("CAROL")
+	if err := e.ldap.ApplyLDIF(fmt.Sprintf("dn: %s\nobjectClass: groupOfNames\ncn: admins\nmember: %s\n", impostor, carol.DN)); err != nil {
+		t.Fatal(err)
+	}
+	const api = "groups-no-base"
+	e.load(e.api(classic, api, e.direct("group_source", "memberof", "groups_header", "X-Authenticated-Groups")))
+	for _, tc := range []struct {
+		user, pass string
+		want       string
+	}{
+		{"carol", carol.Password, impostor},
+		{"bob", "bob-pass-1", "cn=admins," + slapdtest.GroupsDN},
+	} {
+		r, rec := e.record(func() reply { return e.as(api, tc.user, tc.pass) })
+		checkGranted(t, r, tc.user)
+		groups := decodeList(r.seen.Header.Get("X-Authenticated-Groups"))
+		if slices.Contains(groups, "admins") || !slices.ContainsFunc(groups, func(g string) bool { return strings.EqualFold(g, tc.want) }) {
+			t.Errorf("%s: upstream groups %q, want %s by its DN and no bare name", tc.user, groups, tc.want)
+		}
+		s, ok := e.host.Sessions().Get(rec.KeyID)
+		if !ok {
+			t.Fatalf("%s: no stored session", tc.user)
+		}
+		if meta := decodeList(s.MetaData["ldap_groups"].(string)); slices.Contains(meta, "admins") {
+			t.Errorf("%s: session ldap_groups %q holds a bare name", tc.user, meta)
+		}
+	}
+}

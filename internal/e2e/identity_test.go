@@ -13,7 +13,7 @@ import (
 // entry (uid=mallory) carrying alice's mail must not give mallory alice's
 // identity. Both are refused with 500 (the directory data makes the
 // identity ambiguous, which only an operator can fix) and the log names
-// the value that is not unique; a user whose mail is unique still gets in,
+// the value that is not unique and both entries holding it; a user whose mail is unique still gets in,
 // identified by that mail.
 //
 // Then bob's entry is replaced by a new entry with the same uid and mail:
@@ -22,9 +22,11 @@ import (
 // under two different KeyIDs.
 func TestNonUniqueUsernameAttribute(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.ldap.AddUser(slapdtest.NewUser{UID: "mallory", Password: "mallory-pass-1", Mail: "alice@example.org"}); err != nil {
+	malloryDN, err := e.ldap.AddUser(slapdtest.NewUser{UID: "mallory", Password: "mallory-pass-1", Mail: "alice@example.org"})
+	if err != nil {
 		t.Fatal(err)
 	}
+	alice, _ := slapdtest.SampleUserByKey("ALICE")
 	mark := gatewayLog.mark()
 	secret := []interface{}{"username_attribute", "mail", "session_key_secret", "e2e-identity-secret-0123456789"}
 	cases := []struct {
@@ -60,9 +62,16 @@ func TestNonUniqueUsernameAttribute(t *testing.T) {
 			if !tc.uniqueWorks {
 				return
 			}
-			lines := logLines(gatewayLog.since(mark), "api_id="+tc.api+" ", "alice@example.org", "not unique")
+			// The line names both entries, whichever logged in: the
+			// operator must find the one that took the value.
+			lines := logLines(gatewayLog.since(mark), "api_id="+tc.api+" ", "alice@example.org", "also held by")
 			if len(lines) == 0 || !strings.Contains(lines[0], "level=error") {
 				t.Errorf("want an error line naming the non-unique value alice@example.org, got %q", lines)
+			}
+			for _, line := range lines {
+				if !strings.Contains(line, alice.DN) || !strings.Contains(line, malloryDN) {
+					t.Errorf("the line does not name both entries (%s, %s): %s", alice.DN, malloryDN, line)
+				}
 			}
 			r, rec := e.record(func() reply { return e.as(tc.api, "bob", "bob-pass-1") })
 			checkGranted(t, r, "bob@example.org")

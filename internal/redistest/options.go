@@ -35,6 +35,17 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// KeepDir leaves the temporary directory behind on Stop (debugging).
 	KeepDir bool
+	// TLS, when set, adds a TLS listener (TLSAddr) for a stand-alone
+	// server; the plain port stays, for the harness's own probes.
+	TLS *TLSFiles
+}
+
+// TLSFiles are a server's TLS material (PEM files).
+type TLSFiles struct {
+	Cert, Key string
+	// ClientCA, when set, makes the TLS listener require a client
+	// certificate signed by it; otherwise clients need none.
+	ClientCA string
 }
 
 // Option changes Options; used by StartT and StartClusterT.
@@ -50,6 +61,9 @@ func WithPassword(pw string) Option {
 func WithUser(name, pw string) Option {
 	return func(o *Options) { o.Username, o.Password = name, pw }
 }
+
+// WithTLS adds a TLS listener with these files.
+func WithTLS(f TLSFiles) Option { return func(o *Options) { o.TLS = &f } }
 
 // WithOptions replaces all options at once.
 func WithOptions(opts Options) Option { return func(o *Options) { *o = opts } }

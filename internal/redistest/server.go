@@ -36,6 +36,7 @@ type Server struct {
 	// port and cluster are chosen before each first-start attempt (under
 	// run's lock) and fixed once the server has started.
 	port    int
+	tlsPort int          // 0 without Options.TLS
 	cluster *clusterNode // nil for a stand-alone server
 	run     *testserver.Supervisor
 }
@@ -71,9 +72,16 @@ func Start(opts Options) (*Server, error) {
 	}
 	s := newServer(opts, dir, true)
 	if err := s.firstStart(func() (int, *clusterNode, error) {
-		ports, err := testserver.FreePorts(1)
+		n := 1
+		if opts.TLS != nil {
+			n = 2
+		}
+		ports, err := testserver.FreePorts(n)
 		if err != nil {
 			return 0, nil, fmt.Errorf("redistest: %w", err)
+		}
+		if opts.TLS != nil {
+			s.tlsPort = ports[1]
 		}
 		return ports[0], nil, nil
 	}); err != nil {
@@ -145,6 +153,14 @@ func (s *Server) args() []string {
 		"--dir", s.dir,
 		"--daemonize", "no",
 		"--logfile", "", // stdout, which is the run's log file
+	}
+	if t := s.opts.TLS; t != nil && s.tlsPort != 0 {
+		a = append(a, "--tls-port", strconv.Itoa(s.tlsPort), "--tls-cert-file", t.Cert, "--tls-key-file", t.Key)
+		if t.ClientCA != "" {
+			a = append(a, "--tls-ca-cert-file", t.ClientCA, "--tls-auth-clients", "yes")
+		} else {
+			a = append(a, "--tls-auth-clients", "no")
+		}
 	}
 	if s.cluster != nil {
 		a = append(a,
@@ -265,6 +281,14 @@ func (s *Server) Do(args ...string) (string, error) {
 
 // Addr is the listener, 127.0.0.1:PORT.
 func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+// TLSAddr is the TLS listener, 127.0.0.1:PORT ("" without Options.TLS).
+func (s *Server) TLSAddr() string {
+	if s.tlsPort == 0 {
+		return ""
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.tlsPort))
+}
 
 // Port is the listening port.
 func (s *Server) Port() int { return s.port }

@@ -20,6 +20,8 @@ type confData struct {
 	// PasswordPolicyDN, when set, turns the ppolicy overlay on with that
 	// default policy entry.
 	PasswordPolicyDN string
+	// SelfWritable are attributes users may write on their own entry.
+	SelfWritable []string
 }
 
 // slapdConfTemplate: mdb + memberof (so groupOfNames members get memberOf),
@@ -56,6 +58,12 @@ access to dn.base="cn=Subschema" by * read
 access to attrs=userPassword
 	by anonymous auth
 	by * none
+{{- range .SelfWritable}}
+access to dn.subtree="{{$.Suffix}}" attrs={{.}}
+	by self write
+	by dn.exact="{{$.ServiceDN}}" read
+	by * none
+{{- end}}
 access to dn.subtree="{{.Suffix}}"
 	by dn.exact="{{.ServiceDN}}" read
 	by self read

@@ -37,6 +37,9 @@ type Options struct {
 	// PasswordPolicy, when set, loads the ppolicy overlay with that
 	// default policy (see WithPasswordPolicy).
 	PasswordPolicy *PasswordPolicy
+	// SelfWritable are attributes every user may change on their own
+	// entry (an ACL some directories have for mail or a display name).
+	SelfWritable []string
 	// RootPassword for RootDN; empty: a random one.
 	RootPassword string
 	// DisableStats runs slapd with "-d none" instead of "-d stats": no
@@ -53,6 +56,11 @@ type Options struct {
 
 // Option changes Options; used by StartT.
 type Option func(*Options)
+
+// WithSelfWritable lets every user change attrs on their own entry.
+func WithSelfWritable(attrs ...string) Option {
+	return func(o *Options) { o.SelfWritable = append(o.SelfWritable, attrs...) }
+}
 
 // WithDataDir loads the *.ldif files of dir instead of the sample directory.
 func WithDataDir(dir string) Option { return func(o *Options) { o.DataDir = dir } }

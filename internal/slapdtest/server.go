@@ -156,6 +156,7 @@ func (s *Server) prepare() error {
 		ServiceDN:  ServiceAccountDN,
 
 		PasswordPolicyDN: s.opts.passwordPolicyDN(),
+		SelfWritable:     s.opts.SelfWritable,
 	})
 	if err != nil {
 		return err

@@ -75,7 +75,8 @@ type ServerNames struct {
 	DNSNames   []string
 }
 
-// ServerCert is a server certificate and its private key, both PEM.
+// ServerCert is a certificate (a server's, or a client's from
+// IssueClient) and its private key, both PEM.
 type ServerCert struct {
 	CertPEM []byte
 	// KeyPEM is the PKCS#8 private key ("PRIVATE KEY"), which both GnuTLS
@@ -89,24 +90,36 @@ func (ca *CA) IssueServer(names ServerNames) (ServerCert, error) {
 	if len(names.IPs) == 0 && len(names.DNSNames) == 0 {
 		return ServerCert{}, errors.New("testpki: a server certificate needs at least one IP or DNS name")
 	}
+	return ca.issue(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: names.CommonName, Organization: ca.cert.Subject.Organization},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: names.IPs,
+		DNSNames:    names.DNSNames,
+	})
+}
+
+// IssueClient signs a TLS client certificate (ECDSA P-256, extended key
+// usage clientAuth) named commonName.
+func (ca *CA) IssueClient(commonName string) (ServerCert, error) {
+	return ca.issue(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: commonName, Organization: ca.cert.Subject.Organization},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+}
+
+// issue completes tmpl (serial, validity, key usage) and signs it.
+func (ca *CA) issue(tmpl *x509.Certificate) (ServerCert, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return ServerCert{}, err
 	}
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
-		Subject:      pkix.Name{CommonName: names.CommonName, Organization: ca.cert.Subject.Organization},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(Validity),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  names.IPs,
-		DNSNames:     names.DNSNames,
-	}
+	tmpl.SerialNumber = randomSerial()
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(Validity)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
-		return ServerCert{}, fmt.Errorf("testpki: server certificate: %w", err)
+		return ServerCert{}, fmt.Errorf("testpki: certificate: %w", err)
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {

@@ -56,6 +56,9 @@ func TestRunAgainstActiveDirectory(t *testing.T) {
 				if got := groupNames(r); !slices.Contains(got, "engineers") || !slices.Contains(got, "staff") {
 					t.Errorf("groups %q", got)
 				}
+				if s := stepNamed(r, "self edit"); s.Name == "self edit" {
+					t.Errorf("AD lets no user change their sAMAccountName, yet the check warns: %+v", s)
+				}
 				if r.Identity == nil || !strings.HasPrefix(r.Identity.UniqueID, "objectGUID:") {
 					t.Errorf("identity %+v", r.Identity)
 				}

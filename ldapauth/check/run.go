@@ -1,6 +1,7 @@
 package check
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -276,6 +277,30 @@ func (r *Report) checkRequest(src *Source, cfg *ldapauth.Config, gate *ldapauth.
 	}
 	r.Steps = append(r.Steps, decision)
 	r.Verdict = v
+	if r.Identity != nil && (res.Outcome == ldapauth.OutcomeGranted || res.Outcome == ldapauth.OutcomeForbidden) {
+		r.checkSelfEdit(cfg, traced.dir, opts.Password)
+	}
+}
+
+// checkSelfEdit warns when the directory lets the user change their own
+// username_attribute: set to another user's value, it makes that user's
+// logins answer 500 (the plugin refuses to tell two entries with one
+// username apart) or, where the directory does not keep the value unique,
+// lets the user pass for the other one. Nothing is reported when the
+// directory refuses the change or its answer tells nothing.
+func (r *Report) checkSelfEdit(cfg *ldapauth.Config, dir *directory.Directory, password string) {
+	attr := cfg.Directory.UsernameAttribute
+	start := time.Now()
+	writable, err := dir.OwnAttributeWritable(context.Background(), r.Identity.DN, password, attr)
+	if err != nil || !writable {
+		return
+	}
+	r.Steps = append(r.Steps, Step{
+		Name: "self edit", Detail: fmt.Sprintf("whether %s may change %s on its own entry (a change that cannot succeed was tried; nothing changed)", r.Identity.DN, attr),
+		TookMS: millis(time.Since(start)),
+		Error:  fmt.Sprintf("the directory lets the user change their own %s", attr),
+		Advice: fmt.Sprintf("restrict write access to %s to administrators: a user who sets it to another user's value makes that user's logins answer 500", attr),
+	})
 }
 
 // answeredBy is the server that gave the directory's answer, if one did.

@@ -459,3 +459,38 @@ func wantConfigError(key, problem string) func(*testing.T, *Report) {
 		}
 	}
 }
+
+// When the directory lets users change their own username_attribute, the
+// check says so after its verdict (a user could take another's name and
+// make that user's logins answer 500); the verdict itself stands.
+func TestRunWarnsWhenTheUsernameIsSelfWritable(t *testing.T) {
+	srv := slapdtest.StartT(t, slapdtest.WithSelfWritable("uid"))
+	alice, _ := slapdtest.SampleUserByKey("ALICE")
+	data, err := json.Marshal(searchConfig(srv, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Run(Options{File: "case.json", Data: data, Username: alice.UID, Password: alice.Password})
+	if r.Verdict.Status != 200 {
+		t.Fatalf("verdict %+v", r.Verdict)
+	}
+	s := stepNamed(r, "self edit")
+	if s.OK || !strings.Contains(s.Error, "change their own uid") || !strings.Contains(s.Advice, "restrict write access to uid") {
+		t.Fatalf("self edit step %+v", s)
+	}
+	if names := stepNames(r); names[len(names)-1] != "self edit" {
+		t.Fatalf("steps %q: the warning comes after the decision", names)
+	}
+	if strings.Contains(string(mustJSON(t, r)), alice.Password) {
+		t.Fatal("the report holds the password")
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

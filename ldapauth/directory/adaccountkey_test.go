@@ -126,3 +126,19 @@ func newADDirectory(t *testing.T, dc *adtest.DC, template string, service bool) 
 	t.Cleanup(d.Close)
 	return d
 }
+
+// On Active Directory (a real Samba AD DC) the write probe reads the
+// default rights: a user may change their own telephoneNumber (the
+// Personal-Information property set grants SELF write), not their
+// sAMAccountName.
+func TestADOwnAttributeWritable(t *testing.T) {
+	dc := adtest.StartT(t)
+	alice, _ := adtest.SampleUserByKey(adtest.KeyAlice)
+	d := newADDirectory(t, dc, "{username}@"+adtest.DNSDomain, true)
+	for attr, want := range map[string]bool{"telephoneNumber": true, "sAMAccountName": false} {
+		got, err := d.OwnAttributeWritable(context.Background(), alice.DN, alice.Password, attr)
+		if err != nil || got != want {
+			t.Errorf("%s: writable %v (%v), want %v", attr, got, err, want)
+		}
+	}
+}

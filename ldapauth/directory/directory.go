@@ -227,8 +227,8 @@ func (d *Directory) searchThenBind(ctx context.Context, ep *endpoint, username, 
 		entry, err = d.findUser(ctx, c, username)
 		return err
 	})
-	if errors.Is(err, errNoEntry) && d.opts.EqualizeTiming {
-		d.bindNobody(ctx, ep.user, password)
+	if errors.Is(err, errNoEntry) {
+		return nil, d.unknownUser(ctx, ep, username, password, guard, err)
 	}
 	if err != nil {
 		return nil, err
@@ -305,8 +305,9 @@ func (d *Directory) directBind(ctx context.Context, ep *endpoint, username, pass
 }
 
 // guardedBind asks the guard, binds, and reports the outcome to the guard
-// on every path: a bind that panicked or never completed reports
-// BindNoAnswer.
+// on every path: a bind that was sent and timed out waiting for its answer
+// reports BindUnanswered; one that panicked, was never sent or lost its
+// connection reports BindNoAnswer.
 func (d *Directory) guardedBind(ctx context.Context, c *ldap.Conn, acct account, password string, guard BindGuard) error {
 	if guard == nil {
 		return d.bindAccount(ctx, c, acct, password)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
@@ -108,12 +109,13 @@ func TestGuardOutcomes(t *testing.T) {
 			{"alice", "wrong", KindInvalidCredentials, []BindOutcome{BindRejected}},
 		}
 		if st.name == "search" {
-			// An unknown user is never bound, so the guard is not asked.
+			// An unknown user is counted as a wrong password, so lockout
+			// does not tell which usernames exist.
 			tests = append(tests, struct {
 				user, password string
 				wantKind       Kind
 				wantOutcomes   []BindOutcome
-			}{"nobody", "whatever", KindInvalidCredentials, nil})
+			}{"nobody", "whatever", KindInvalidCredentials, []BindOutcome{BindRejected}})
 		}
 		for _, tt := range tests {
 			t.Run(st.name+"/"+tt.user+"/"+tt.password, func(t *testing.T) {
@@ -305,5 +307,34 @@ func TestBindOutcomeOf(t *testing.T) {
 	}
 	if len(names) != 4 || names[""] {
 		t.Errorf("outcome names %v are not four distinct names", names)
+	}
+}
+
+// A bind the directory received but never answered (slapd frozen mid-bind,
+// the gateway's request_timeout ends the wait) reports BindUnanswered, so
+// the guard counts it: the directory may have judged the password.
+func TestGuardCountsAnUnansweredBind(t *testing.T) {
+	srv := slapdtest.StartT(t)
+	opts := directOptions(t, srv)
+	opts.RequestTimeout = 300 * time.Millisecond
+	d := newDirectory(t, opts)
+	r := &recorder{}
+	var froze sync.Once
+	setHook(d, func(op string) {
+		if op == "bind" {
+			froze.Do(func() {
+				if err := srv.Freeze(); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	})
+	t.Cleanup(func() { _ = srv.Thaw() })
+	_, err := d.Authenticate(context.Background(), "alice", "guess-1", r.guard)
+	if err == nil {
+		t.Fatal("a frozen directory authenticated alice")
+	}
+	if _, _, outcomes := r.snapshot(); !slices.Equal(outcomes, []BindOutcome{BindUnanswered}) {
+		t.Fatalf("outcomes %v, want [unanswered] (error: %v)", outcomes, err)
 	}
 }

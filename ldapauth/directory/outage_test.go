@@ -195,8 +195,8 @@ func TestFrozenDuringBind(t *testing.T) {
 	if took := time.Since(start); KindOf(err) != KindUnavailable || took > outageBound+slack {
 		t.Fatalf("%v after %v; want unavailable within %v", err, took, outageBound)
 	}
-	if _, _, outcomes := r.snapshot(); len(outcomes) == 0 || outcomes[0] != BindNoAnswer {
-		t.Fatalf("outcomes %v, want the unanswered bind first", outcomes)
+	if _, _, outcomes := r.snapshot(); len(outcomes) == 0 || outcomes[0] != BindUnanswered {
+		t.Fatalf("outcomes %v, want the unanswered bind first (counted: the directory may have judged it)", outcomes)
 	}
 }
 

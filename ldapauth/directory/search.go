@@ -171,6 +171,16 @@ func (d *Directory) checkUnique(ctx context.Context, c *ldap.Conn, entry *ldap.E
 	if len(entries) == 1 && NormalizeDN(entries[0].DN) == NormalizeDN(entry.DN) {
 		return nil
 	}
-	return misconfigured(fmt.Sprintf("the %s value %q of %s is not unique under %s (%d entries hold it); refusing to identify the user",
-		attr, username, entry.DN, base, len(entries)), nil)
+	var others []string
+	for _, e := range entries {
+		if NormalizeDN(e.DN) != NormalizeDN(entry.DN) {
+			others = append(others, e.DN)
+		}
+	}
+	if len(others) == 0 {
+		return misconfigured(fmt.Sprintf("the %s value %q of %s is not found on it by a search under %s; refusing to identify the user (check the read rights of bind_dn)",
+			attr, username, entry.DN, base), nil)
+	}
+	return misconfigured(fmt.Sprintf("the %s value %q of %s is also held by %s under %s; refusing to identify the user (an owner who may edit %s can block another user's logins this way: restrict write access to it)",
+		attr, username, entry.DN, strings.Join(others, " and "), base, attr), nil)
 }

@@ -90,7 +90,7 @@ func TestFailoverFallsBackAndRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Failed(ctx)
-	if _, ok := local.keys[account("cid")]; ok {
+	if local.tracks(account("cid")) {
 		t.Fatal("after recovery a failure was counted locally")
 	}
 	if n := logs.count("answers again"); n != 1 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -242,5 +243,179 @@ func TestLocalAttemptsForgetsCleanKeys(t *testing.T) {
 	r.Cancel(bg)
 	if a.size() != 0 {
 		t.Fatalf("%d keys kept after clean settling", a.size())
+	}
+}
+
+// The window slides: replaying a random schedule of wrong passwords
+// against one key with a fake clock, no Window-long interval ever holds
+// more than Max granted attempts, and attempts are granted again once old
+// failures age out.
+func TestLocalAttemptsSlidingWindow(t *testing.T) {
+	const max, window = 5, 2 * time.Second
+	for seed := range uint64(20) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			a, clock := newTestAttempts(max, window, 0)
+			rng := rand.New(rand.NewPCG(seed, 1))
+			var granted []time.Time
+			var held []Reservation
+			for range 2000 {
+				clock.advance(time.Duration(rng.IntN(400)) * time.Millisecond)
+				// Settle some attempts still in flight, as slow binds would.
+				for len(held) > 0 && rng.IntN(2) == 0 {
+					held[0].Failed(bg)
+					held = held[1:]
+				}
+				for range rng.IntN(4) {
+					r, err := a.Reserve(bg, "k")
+					if err != nil {
+						continue
+					}
+					granted = append(granted, clock.Now())
+					if rng.IntN(3) == 0 {
+						held = append(held, r)
+					} else {
+						r.Failed(bg)
+					}
+				}
+			}
+			for i, from := range granted {
+				n := 0
+				for _, at := range granted[i:] {
+					if at.Sub(from) < window {
+						n++
+					}
+				}
+				if n > max {
+					t.Fatalf("%d attempts granted within %v from %v, want at most %d", n, window, from.Sub(granted[0]), max)
+				}
+			}
+			if len(granted) < 2*max {
+				t.Fatalf("only %d attempts granted in the whole run: the key never unlocked", len(granted))
+			}
+		})
+	}
+}
+
+// The attack on a full tracker: 100,000 made-up usernames, three wrong
+// passwords each, from several goroutines. Memory stays bounded and every
+// other account still gets its attempts, concurrently.
+func TestLocalAttemptsFullOfLocksAdmitsOthers(t *testing.T) {
+	a := NewLocalAttempts(Limits{Max: 3, Window: time.Hour}, 0)
+	const attackers, names = 4, DefaultLocalCapacity
+	var wg sync.WaitGroup
+	for w := range attackers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < names; i += attackers {
+				key := fmt.Sprintf("name:made-up-%d", i)
+				for range 3 {
+					if r, err := a.Reserve(bg, key); err == nil {
+						r.Failed(bg)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := a.size(); n > DefaultLocalCapacity+64 {
+		t.Fatalf("%d keys tracked, bound is %d", n, DefaultLocalCapacity)
+	}
+	if locked := a.LockedFor(bg, fmt.Sprintf("name:made-up-%d", names-1)); locked == 0 {
+		t.Fatal("the attack did not lock its own keys; the test proves nothing")
+	}
+	var refused atomic.Int32
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 250 {
+				r, err := a.Reserve(bg, fmt.Sprintf("dn:uid=innocent-%d-%d", w, i))
+				if err != nil {
+					refused.Add(1)
+					continue
+				}
+				r.Succeeded(bg)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := refused.Load(); n > 0 {
+		t.Fatalf("%d of 2000 innocent accounts were refused by a tracker full of locks", n)
+	}
+}
+
+// What pushing a real lock out costs: in a tracker of capacity C, the
+// lock survives C-1 newer locks and floods of single failures, and goes
+// only when a capacity's worth of newer locks has been made.
+func TestLocalAttemptsLockEvictionCost(t *testing.T) {
+	const capacity = 1000
+	a, _ := newTestAttempts(3, time.Hour, capacity)
+	lock := func(key string) {
+		for range 3 {
+			if r, err := a.Reserve(bg, key); err == nil {
+				r.Failed(bg)
+			}
+		}
+	}
+	lock("target")
+	for i := range 10 * capacity {
+		if r, err := a.Reserve(bg, fmt.Sprintf("spray-%d", i)); err == nil {
+			r.Failed(bg)
+		}
+	}
+	for i := range capacity - 1 {
+		lock(fmt.Sprintf("lock-%d", i))
+	}
+	if a.LockedFor(bg, "target") == 0 {
+		t.Fatalf("the target's lock went after fewer than %d newer locks", capacity)
+	}
+	lock("one-more")
+	if a.LockedFor(bg, "target") != 0 {
+		t.Fatal("a full tracker kept its oldest lock and refused a new key instead")
+	}
+}
+
+// tracks reports whether key has a record.
+func (a *LocalAttempts) tracks(key string) bool {
+	s := a.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keys[key] != nil
+}
+
+// The cost of an attempt does not grow with what the tracker holds: a
+// tracker full of 100,000 locks against an empty one.
+func BenchmarkLocalAttemptsReserve(b *testing.B) {
+	for _, full := range []bool{false, true} {
+		name := "empty"
+		if full {
+			name = "full-of-locks"
+		}
+		b.Run(name, func(b *testing.B) {
+			a := NewLocalAttempts(Limits{Max: 3, Window: time.Hour}, 0)
+			if full {
+				for i := range DefaultLocalCapacity {
+					a.Lock(bg, fmt.Sprintf("name:made-up-%d", i), time.Hour)
+				}
+			}
+			keys := make([]string, 1024)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("dn:uid=user-%d", i)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				r, err := a.Reserve(bg, keys[i%len(keys)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				r.Failed(bg)
+				r2, err := a.Reserve(bg, keys[i%len(keys)])
+				if err == nil {
+					r2.Succeeded(bg)
+				}
+			}
+		})
 	}
 }
