@@ -5,6 +5,9 @@ import (
 	"debug/buildinfo"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +23,9 @@ import (
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/jaegertest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testutil"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost/otelsetup"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost/plugintest"
@@ -282,5 +288,78 @@ func TestPluginLinksOnlyTheOpenTelemetryAPI(t *testing.T) {
 		if strings.Contains(mod, "/sdk") || strings.Contains(mod, "/exporters/") || strings.Contains(mod, "/contrib/") {
 			t.Errorf("plugin links %s: only the OpenTelemetry API belongs in it", mod)
 		}
+	}
+}
+
+// TestContractHostExportsToJaeger: the contract host as its own process
+// with -otel-endpoint (opentelemetry.enabled, exporter "http") puts the
+// plugin's spans into the gateway's trace in Jaeger, under the plugin's
+// span of detailed_tracing.
+func TestContractHostExportsToJaeger(t *testing.T) {
+	ldap := slapdtest.StartT(t)
+	jaeger := jaegertest.New(t)
+	so := plugintest.BuildPlugin(t, "../../plugin")
+	host := plugintest.BuildCommand(t, "../tykhost/cmd/contracthost")
+	up := newUpstream(t)
+	api := map[string]any{
+		"name": "traced", "api_id": "traced", "org_id": "default", "active": true,
+		"custom_plugin_auth_enabled": true, "detailed_tracing": true,
+		"version_data": map[string]any{"not_versioned": true, "default_version": "Default",
+			"versions": map[string]any{"Default": map[string]any{"name": "Default"}}},
+		"proxy":             map[string]any{"listen_path": "/traced/", "target_url": up.URL, "strip_listen_path": true},
+		"custom_middleware": map[string]any{"driver": "goplugin", "auth_check": map[string]any{"name": "LDAPAuth", "path": so}},
+		"config_data":       map[string]any{"urls": ldap.URL(), "user_dn_template": peopleTemplate},
+	}
+	dir := t.TempDir()
+	apiFile := writeJSON(t, filepath.Join(dir, "api.json"), api)
+	addr := testutil.ClosedAddr(t)
+	logPath := filepath.Join(dir, "host.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(host, "-listen", addr, "-api", apiFile, "-otel-endpoint", jaeger.OTLPEndpoint(), "-otel-resource-name", "gw-under-test")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	p, err := testproc.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Terminate(5 * time.Second); logFile.Close() })
+	base := "http://" + addr
+	if err := testserver.WaitReady(p, 20*time.Second, 20*time.Millisecond, "contracthost", "answer /hello", func() error {
+		resp, err := http.Get(base + "/hello")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}); err != nil {
+		t.Fatal(testserver.WithLogTail(err, "contracthost", logPath, 40))
+	}
+
+	traceID := fmt.Sprintf("%032x", time.Now().UnixNano())
+	req, _ := http.NewRequest("GET", base+"/traced/", nil)
+	req.Header.Set("Authorization", basic("bob", "bob-pass-1"))
+	req.Header.Set("Traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("bob got %d", resp.StatusCode)
+	}
+	// The host batches spans (100 ms); poll Jaeger until they are there.
+	tr := jaeger.WaitTrace(t, traceID, 5, 20*time.Second)
+	plugin := only(t, tr.Find("GoPluginMiddleware: "+so+":LDAPAuth"), "for the plugin")
+	auth := only(t, tr.Children(plugin.SpanID), "under the plugin span")
+	if auth.OperationName != "ldapauth.authenticate" || tagString(auth, "ldapauth.outcome") != "granted" {
+		t.Errorf("under the plugin span: %s outcome %q", auth.OperationName, tagString(auth, "ldapauth.outcome"))
+	}
+	if svc := tr.Processes[auth.ProcessID].ServiceName; svc != "gw-under-test" {
+		t.Errorf("service %q, want the host's resource name", svc)
+	}
+	if found := leaks(tr, "bob-pass-1", basic("bob", "bob-pass-1")); len(found) > 0 {
+		t.Errorf("secrets in Jaeger: %v", found)
 	}
 }
