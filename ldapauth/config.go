@@ -37,6 +37,7 @@ var configKeys = []string{
 	"hide_credentials", "user_header",
 	// Caching.
 	"cache_ttl", "negative_cache_ttl", "cache_max_entries", "stale_if_error",
+	"revocation_watch", "revocation_poll_interval",
 	// Groups and access rules.
 	"group_source", "group_base_dn", "group_filter", "group_name_attribute",
 	"nested_groups", "required_groups", "allowed_users", "group_policies",
@@ -94,6 +95,12 @@ type Config struct {
 	// StaleIfError serves a cached success this long past CacheTTL while no
 	// directory server can be reached.
 	StaleIfError time.Duration
+	// RevocationWatch is how the directory is watched for changes that must
+	// end cached decisions at once: RevocationAuto, RevocationPoll or
+	// RevocationOff. Without a service account there is no watch.
+	RevocationWatch string
+	// RevocationPollInterval is how often a polling watch looks.
+	RevocationPollInterval time.Duration
 
 	// Access rules: with either set, a user must be listed in AllowedUsers
 	// or belong to one of RequiredGroups.
@@ -547,6 +554,29 @@ func (c *Config) parseCache(d *decoder) {
 	if c.StaleIfError > 0 && c.CacheTTL == 0 {
 		d.fail("stale_if_error", "needs cache_ttl above 0: only cached successes can be served stale")
 	}
+	c.RevocationWatch = d.str("revocation_watch", RevocationAuto)
+	if !slices.Contains([]string{RevocationAuto, RevocationPoll, RevocationOff}, c.RevocationWatch) {
+		d.fail("revocation_watch", `must be "auto", "poll" or "off"`)
+	}
+	c.RevocationPollInterval = d.duration("revocation_poll_interval", directory.DefaultPollInterval, 100*time.Millisecond, time.Hour)
+}
+
+// Values of revocation_watch.
+const (
+	// RevocationAuto watches with content synchronisation where the
+	// directory offers it, else by polling.
+	RevocationAuto = "auto"
+	// RevocationPoll always polls.
+	RevocationPoll = "poll"
+	// RevocationOff does not watch: decisions live their cache_ttl.
+	RevocationOff = "off"
+)
+
+// Watches reports whether decisions are evicted on directory changes: the
+// watch is on, there is a cache to evict from, and a service account to
+// watch with.
+func (c *Config) Watches() bool {
+	return c.RevocationWatch != RevocationOff && c.Directory.BindDN != "" && (c.CacheTTL > 0 || c.NegativeCacheTTL > 0)
 }
 
 func (c *Config) parseGroups(d *decoder) {

@@ -20,6 +20,33 @@ import (
 )
 
 // minimal returns a valid search-then-bind configuration plus overrides.
+func TestRevocationWatchDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		raw     map[string]any
+		watches bool
+	}{
+		{"service account", minimal(map[string]any{"bind_dn": "cn=svc,dc=org", "bind_password": "x"}), true},
+		{"no service account", minimal(nil), false},
+		{"off", minimal(map[string]any{"bind_dn": "cn=svc,dc=org", "bind_password": "x", "revocation_watch": "off"}), false},
+		{"poll", minimal(map[string]any{"bind_dn": "cn=svc,dc=org", "bind_password": "x", "revocation_watch": "poll"}), true},
+		{"nothing cached", minimal(map[string]any{"bind_dn": "cn=svc,dc=org", "bind_password": "x", "cache_ttl": "0"}), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := ParseConfig(tc.raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Watches() != tc.watches {
+				t.Fatalf("Watches() = %v, want %v", cfg.Watches(), tc.watches)
+			}
+			if cfg.RevocationPollInterval != time.Second {
+				t.Fatalf("revocation_poll_interval default %v, want 1s", cfg.RevocationPollInterval)
+			}
+		})
+	}
+}
+
 func minimal(overrides map[string]any) map[string]any {
 	raw := map[string]any{
 		"urls":           []any{"ldaps://ldap.example.org"},
@@ -158,6 +185,9 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"negative duration", minimal(map[string]any{"cache_ttl": "-1s"}), "cache_ttl", "between"},
 		{"zero request timeout", minimal(map[string]any{"request_timeout": "0"}), "request_timeout", "between"},
 		{"stale without cache", minimal(map[string]any{"cache_ttl": "0", "stale_if_error": "1m"}), "stale_if_error", "cache_ttl"},
+		{"bad revocation watch", minimal(map[string]any{"revocation_watch": "on"}), "revocation_watch", `"auto", "poll" or "off"`},
+		{"revocation watch as bool", minimal(map[string]any{"revocation_watch": false}), "revocation_watch", "string"},
+		{"poll interval too short", minimal(map[string]any{"revocation_poll_interval": "10ms"}), "revocation_poll_interval", "between"},
 		{"bad tls version", minimal(map[string]any{"tls_min_version": "1.4"}), "tls_min_version", "one of"},
 		{"bad CA pem", minimal(map[string]any{"tls_ca_pem": "not a cert"}), "tls_ca_pem", "no PEM certificate"},
 		{"missing CA file", minimal(map[string]any{"tls_ca_file": "/nonexistent/ca.pem"}), "tls_ca_file", "cannot read"},

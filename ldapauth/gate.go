@@ -48,12 +48,13 @@ type Gate struct {
 	dir      Authenticator
 	cache    *state.Cache[*Grant]
 	flights  state.Flight[decision]
-	accounts state.Attempts    // password attempts per account
-	clients  state.Attempts    // per client address; nil when max_failures_per_client is 0
-	clientOf clientAddressRule // who sent a request (trusted_proxies)
-	audit    *slog.Logger      // nil when audit_log is off
-	locks    *lockMemory       // locks this gate saw, to log when they end
-	release  func()            // gives shared resources back
+	accounts state.Attempts     // password attempts per account
+	clients  state.Attempts     // per client address; nil when max_failures_per_client is 0
+	clientOf clientAddressRule  // who sent a request (trusted_proxies)
+	audit    *slog.Logger       // nil when audit_log is off
+	locks    *lockMemory        // locks this gate saw, to log when they end
+	release  func()             // gives shared resources back
+	watcher  *directory.Watcher // evicts decisions on directory changes; nil when unwatched
 	rules    accessRules
 	policies policyMapper
 	keys     sessionKeys
@@ -340,12 +341,15 @@ const busyRetryAfter = time.Second
 // directory bounds it by its timeouts.
 func (g *Gate) decide(ctx context.Context, username, password string, mac state.MAC, client clientAddress) decision {
 	start := time.Now()
+	// An eviction between here and the store means the answer may predate
+	// a change: it is returned but not cached.
+	gen := g.cache.Generation()
 	id, err := g.dir.Authenticate(ctx, username, password, g.guardFor(client))
 	d := decision{username: username, ldap: time.Since(start)}
 	if err == nil {
 		d.server = id.Server
 		grant := g.newGrant(id)
-		g.cache.StoreGrant(mac, id.ID, grant, time.Now())
+		g.store(gen, mac, id, grant)
 		d.grant, d.username, d.outcome = grant, id.Username, grantOutcome(grant)
 		if !grant.Allowed {
 			d.reason = "not in allowed_users or required_groups"
@@ -369,7 +373,7 @@ func (g *Gate) decide(ctx context.Context, username, password string, mac state.
 			d.reason += ": " + de.AccountState
 		}
 		g.log.Debug("the directory refused the credentials", "user", truncate(d.username), "error", err.Error())
-		g.cache.StoreRejection(mac)
+		g.cache.StoreRejectionSince(gen, mac)
 	case directory.KindRefused:
 		d.outcome = OutcomeThrottled
 		d.retryAfter = busyRetryAfter
@@ -394,6 +398,18 @@ func (g *Gate) decide(ctx context.Context, username, password string, mac state.
 		g.log.Error("the directory check failed in a way only the configuration or directory data explains", "error", err.Error())
 	}
 	return d
+}
+
+// store caches a success, indexed by what it depended on when a watch
+// may evict it.
+func (g *Gate) store(gen state.Generation, mac state.MAC, id *directory.Identity, grant *Grant) {
+	if g.watcher == nil {
+		g.cache.StoreWatched(gen, mac, id.ID, nil, grant, time.Now())
+		return
+	}
+	if g.cache.StoreWatched(gen, mac, id.ID, directory.DependencyKeys(id), grant, time.Now()) {
+		g.watcher.Wake()
+	}
 }
 
 // Forward prepares a granted request for the upstream: removes the

@@ -55,7 +55,8 @@ type Registry struct {
 	mu   sync.Mutex
 	apis map[string]*apiState // by API ID
 
-	shared sharedSet
+	shared  sharedSet
+	watches watchSet
 }
 
 // RegistryOptions is what the gateway binding tells the registry about the
@@ -67,6 +68,10 @@ type RegistryOptions struct {
 	// with shared_state "redis" and no redis_url. Nil: such APIs need
 	// redis_url.
 	GatewayRedis func() (state.RedisOptions, error)
+	// OnRevocation, when set, is called for every change or resync a
+	// directory watch delivers (for metrics); keys is how many dependency
+	// keys it named. It runs on the watch's goroutine and must not block.
+	OnRevocation func(mechanism string, resync bool, keys int)
 }
 
 type apiEntry struct {
@@ -116,7 +121,11 @@ func NewRegistry(opts RegistryOptions) *Registry {
 	if opts.Logger == nil {
 		opts.Logger = logx.Discard()
 	}
-	return &Registry{log: opts.Logger, opts: opts, now: time.Now, apis: make(map[string]*apiState), shared: newSharedSet()}
+	reg := &Registry{log: opts.Logger, opts: opts, now: time.Now, apis: make(map[string]*apiState), shared: newSharedSet()}
+	if opts.OnRevocation != nil {
+		reg.watches.onEvent = func(m directory.Mechanism, resync bool, keys int) { opts.OnRevocation(string(m), resync, keys) }
+	}
+	return reg
 }
 
 // Lookup returns the gate for the API whose definition is identified by
@@ -209,6 +218,9 @@ func (reg *Registry) gateFor(api *apiState, info APIInfo, cfg *Config, redisClie
 		err = &ConfigError{Key: "config_data", Problem: err.Error()}
 		reg.logConfigError(info, err)
 		return nil, err
+	}
+	if cfg.Watches() {
+		reg.watch(gate, reg.log.With("api_id", info.ID, "api_name", info.Name))
 	}
 	if gate.RandomSessionSecret() {
 		reg.log.Info("no session_key_secret set; session IDs are per gateway process, so rate limits and quotas are counted per node",

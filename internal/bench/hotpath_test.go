@@ -4,8 +4,10 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/TykTechnologies/tyk/apidef"
 
@@ -92,15 +94,50 @@ func BenchmarkGateCacheHit(b *testing.B) {
 		b.Fatal("warm-up request refused")
 	}
 	b.Run("Floor", benchFloor)
-	b.Run("Check", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			r.Header["Authorization"] = auth
-			if g.Check(r).Outcome != ldapauth.OutcomeGranted {
-				b.Fatal("refused")
+	check := func(g *ldapauth.Gate) func(b *testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				r.Header["Authorization"] = auth
+				if g.Check(r).Outcome != ldapauth.OutcomeGranted {
+					b.Fatal("refused")
+				}
 			}
 		}
-	})
+	}
+	b.Run("Check", check(g))
+	unwatched, watched := registryGate(b, r, false), registryGate(b, r, true)
+	b.Run("CheckWatched", check(watched))
+	b.Run("CheckUnwatched", check(unwatched))
+}
+
+// registryGate is the benchmark's gate built by a registry as the gateway
+// builds it, with a service account, and with or without a live revocation
+// watch, warmed.
+func registryGate(b *testing.B, r *http.Request, watch bool) *ldapauth.Gate {
+	srv := sharedLDAP(b)
+	cfg := hotConfig(srv)
+	cfg["bind_dn"], cfg["bind_password"] = slapdtest.ServiceAccountDN, slapdtest.ServiceAccountPassword
+	if !watch {
+		cfg["revocation_watch"] = "off"
+	}
+	reg := ldapauth.NewRegistry(ldapauth.RegistryOptions{})
+	b.Cleanup(reg.Close)
+	g, err := reg.Admit("bench-registry", ldapauth.APISource{Info: ldapauth.APIInfo{ID: "bench-registry"}, Config: cfg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if g.Check(r).Outcome != ldapauth.OutcomeGranted {
+		b.Fatal("warm-up request refused")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for watch && !g.Watched() {
+		if time.Now().After(deadline) {
+			b.Fatal("the revocation watch did not start")
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the watch
+	}
+	return g
 }
 
 // BenchmarkHotPathParallel is the same under many goroutines; run it with

@@ -37,6 +37,7 @@ var Comparisons = []Comparison{
 	{Name: "HotPath/LDAPAuthCacheHit", Baseline: "HotPath/Floor", Target: "≤ 3x"},
 	{Name: "HotPath/LDAPAuthCacheHit", Baseline: "HotPath/NoopPlugin", Target: "close to 1x"},
 	{Name: "GateCacheHit/Check", Baseline: "GateCacheHit/Floor", Target: "the plugin's own work"},
+	{Name: "GateCacheHit/CheckWatched", Baseline: "GateCacheHit/CheckUnwatched", Target: "1x (a live revocation watch costs a hit nothing)"},
 	{Name: "HotPathParallel/LDAPAuthCacheHit", Baseline: "HotPathParallel/NoopPlugin", Target: "no cliff as -cpu grows"},
 	{Name: "ColdPath/LDAPAuthNoCache", Baseline: "ColdPath/RawPooledBinds", Throughput: true, Target: "≥ 0.8x"},
 	{Name: "ColdPath/LDAPAuthNoCache", Baseline: "ColdPath/RawPooledBindAndRead", Throughput: true, Target: "≥ 0.8x (same LDAP work)"},

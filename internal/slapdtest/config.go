@@ -20,6 +20,9 @@ type confData struct {
 	// PasswordPolicyDN, when set, turns the ppolicy overlay on with that
 	// default policy entry.
 	PasswordPolicyDN string
+	// SyncProv loads the syncprov overlay: the server offers RFC 4533
+	// content synchronisation (refresh and persist).
+	SyncProv bool
 	// SelfWritable are attributes users may write on their own entry.
 	SelfWritable []string
 }
@@ -43,6 +46,9 @@ moduleload back_mdb
 moduleload memberof
 {{- if .PasswordPolicyDN}}
 moduleload ppolicy
+{{- end}}
+{{- if .SyncProv}}
+moduleload syncprov
 {{- end}}
 
 pidfile  "{{.PidFile}}"
@@ -80,6 +86,12 @@ dbnosync
 index objectClass eq
 index uid,cn,mail eq
 index member,uniqueMember,memberUid,memberOf eq
+{{- if .SyncProv}}
+index entryCSN,entryUUID eq
+
+overlay syncprov
+syncprov-checkpoint 100 1
+{{- end}}
 
 overlay memberof
 memberof-group-oc groupOfNames

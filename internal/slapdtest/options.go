@@ -37,6 +37,9 @@ type Options struct {
 	// PasswordPolicy, when set, loads the ppolicy overlay with that
 	// default policy (see WithPasswordPolicy).
 	PasswordPolicy *PasswordPolicy
+	// SyncProv loads the syncprov overlay, so the server offers RFC 4533
+	// content synchronisation; without it a watch has to poll.
+	SyncProv bool
 	// SelfWritable are attributes every user may change on their own
 	// entry (an ACL some directories have for mail or a display name).
 	SelfWritable []string
@@ -70,6 +73,9 @@ func WithNoData() Option { return func(o *Options) { o.NoData = true } }
 
 // WithExtraLDIF applies ldif (ldapmodify -a syntax) after the data.
 func WithExtraLDIF(ldif string) Option { return func(o *Options) { o.ExtraLDIF = ldif } }
+
+// WithSyncProv loads the syncprov overlay (content synchronisation).
+func WithSyncProv() Option { return func(o *Options) { o.SyncProv = true } }
 
 // WithRootPassword fixes the rootdn password.
 func WithRootPassword(pw string) Option { return func(o *Options) { o.RootPassword = pw } }

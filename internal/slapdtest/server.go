@@ -156,6 +156,7 @@ func (s *Server) prepare() error {
 		ServiceDN:  ServiceAccountDN,
 
 		PasswordPolicyDN: s.opts.passwordPolicyDN(),
+		SyncProv:         s.opts.SyncProv,
 		SelfWritable:     s.opts.SelfWritable,
 	})
 	if err != nil {

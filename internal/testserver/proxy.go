@@ -22,6 +22,7 @@ type Proxy struct {
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	closed bool
+	cut    bool // Cut: accepted connections are closed at once
 	wg     sync.WaitGroup
 }
 
@@ -75,6 +76,31 @@ func (p *Proxy) track(c net.Conn) bool {
 	return true
 }
 
+// Cut closes every forwarded connection and closes new ones as soon as
+// they are accepted, as a network failure between client and server
+// would, until Restore. The server is not touched.
+func (p *Proxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = true
+	for c := range p.conns {
+		c.Close()
+	}
+}
+
+// Restore forwards new connections again after Cut.
+func (p *Proxy) Restore() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = false
+}
+
+func (p *Proxy) isCut() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cut
+}
+
 // forward copies both ways until either side closes, then closes both.
 func (p *Proxy) forward(c net.Conn) {
 	defer p.wg.Done()
@@ -85,6 +111,9 @@ func (p *Proxy) forward(c net.Conn) {
 		p.mu.Unlock()
 		c.Close()
 	}()
+	if p.isCut() {
+		return
+	}
 	up, err := net.DialTimeout("tcp", p.target, 5*time.Second)
 	if err != nil {
 		return

@@ -81,6 +81,55 @@ func TestProxyCounts(t *testing.T) {
 	}
 }
 
+// Cut ends open connections and refuses new ones; Restore forwards again.
+func TestProxyCutAndRestore(t *testing.T) {
+	p, err := StartProxy("127.0.0.1:0", echo(t, "tcp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	roundTrip := func() error {
+		c, err := net.DialTimeout("tcp", p.Addr(), time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+		if _, err := c.Write([]byte("ping\n")); err != nil {
+			return err
+		}
+		_, err = bufio.NewReader(c).ReadString('\n')
+		return err
+	}
+	if err := roundTrip(); err != nil {
+		t.Fatalf("through the proxy: %v", err)
+	}
+	held, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if _, err := held.Write([]byte("first\n")); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(held)
+	_ = held.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := r.ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	p.Cut()
+	if _, err := r.ReadString('\n'); err == nil {
+		t.Fatal("an open connection survived Cut")
+	}
+	if err := roundTrip(); err == nil {
+		t.Fatal("a new connection was forwarded while cut")
+	}
+	p.Restore()
+	if err := roundTrip(); err != nil {
+		t.Fatalf("after Restore: %v", err)
+	}
+}
+
 func TestUDPRelayDrops(t *testing.T) {
 	r, err := StartUDPRelay("127.0.0.1:0", echo(t, "udp"))
 	if err != nil {

@@ -50,9 +50,9 @@ type SourceReport struct {
 type Step struct {
 	// Name is one of: definition, config, dns, connect, tls, starttls,
 	// service bind, search, user bind, read entry, unique check, root dse,
-	// group search, groups, access, session, decision, and self edit (a
-	// warning after the decision: the user may change their own
-	// username_attribute).
+	// group search, groups, access, session, decision, revocation watch,
+	// and self edit (a warning after the decision: the user may change
+	// their own username_attribute).
 	Name string `json:"name"`
 	// Server is the directory server URL the step talked to.
 	Server string `json:"server,omitempty"`

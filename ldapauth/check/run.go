@@ -275,7 +275,7 @@ func (r *Report) checkRequest(src *Source, cfg *ldapauth.Config, gate *ldapauth.
 	if before, _, found := strings.Cut(opts.Username, ":"); found {
 		decision.Notes = append(decision.Notes, fmt.Sprintf("the username holds a colon: HTTP Basic cannot carry it, the gateway reads the username %q and the rest as part of the password", before))
 	}
-	r.Steps = append(r.Steps, decision)
+	r.Steps = append(r.Steps, decision, revocationStep(cfg))
 	r.Verdict = v
 	if r.Identity != nil && (res.Outcome == ldapauth.OutcomeGranted || res.Outcome == ldapauth.OutcomeForbidden) {
 		r.checkSelfEdit(cfg, traced.dir, opts.Password)

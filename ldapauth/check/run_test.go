@@ -83,7 +83,7 @@ func TestRunAgainstSlapd(t *testing.T) {
 			username: alice.UID, password: alice.Password, wantStatus: 200,
 			check: func(t *testing.T, r *Report) {
 				wantSteps := []string{"definition", "config", "connect", "starttls", "service bind", "search", "connect", "starttls",
-					"user bind", "root dse", "group search", "group search", "group search", "groups", "decision"}
+					"user bind", "root dse", "group search", "group search", "group search", "groups", "decision", "revocation watch"}
 				if got := stepNames(r); !slices.Equal(got, wantSteps) {
 					t.Errorf("steps %q,\nwant %q", got, wantSteps)
 				}
@@ -95,6 +95,10 @@ func TestRunAgainstSlapd(t *testing.T) {
 				st := stepNamed(r, "starttls")
 				if len(st.Certificates) == 0 || st.Certificates[0].Subject != "CN=127.0.0.1,O=slapdtest" || !slices.Contains(st.Certificates[0].IPs, "127.0.0.1") {
 					t.Errorf("starttls certificates %+v", st.Certificates)
+				}
+				if s := stepNamed(r, "revocation watch"); !strings.Contains(s.Detail, "live with poll-modifyTimestamp") ||
+					!slices.Contains(s.Notes, "the directory offers: no push mechanism; changes are found by polling") {
+					t.Errorf("revocation watch step %+v", s)
 				}
 				if s := stepNamed(r, "search"); !strings.Contains(s.Detail, "filter (uid=alice)") || !slices.Equal(s.Entries, []string{alice.DN}) {
 					t.Errorf("search step %+v", s)
@@ -250,8 +254,11 @@ func TestRunAgainstSlapd(t *testing.T) {
 			config:   map[string]any{"urls": []any{srv.URL()}, "user_dn_template": "uid={username}," + slapdtest.PeopleDN, "hide_credentials": false},
 			username: alice.UID, password: alice.Password, wantStatus: 200,
 			check: func(t *testing.T, r *Report) {
-				if got := stepNames(r); !slices.Equal(got, []string{"definition", "config", "connect", "user bind", "read entry", "decision"}) {
+				if got := stepNames(r); !slices.Equal(got, []string{"definition", "config", "connect", "user bind", "read entry", "decision", "revocation watch"}) {
 					t.Errorf("steps %q", got)
+				}
+				if s := stepNamed(r, "revocation watch"); !s.OK || !strings.Contains(s.Detail, "needs a service account") {
+					t.Errorf("revocation watch step without bind_dn: %+v", s)
 				}
 				if s := r.Session; s == nil || !strings.Contains(s.KeyIDNote, "random per-process secret") || len(s.RemovedHeaders) != 0 {
 					t.Errorf("session %+v", s)

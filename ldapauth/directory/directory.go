@@ -105,6 +105,21 @@ func (d *Directory) currentEndpoints(ctx context.Context) ([]*endpoint, error) {
 	return d.dns.endpoints(ctx)
 }
 
+// CurrentServers returns the servers requests try now, in order: the
+// configured list, or the one found through DNS (waiting for the first
+// lookup as long as ctx allows). A directory watch connects to these.
+func (d *Directory) CurrentServers(ctx context.Context) ([]Server, error) {
+	eps, err := d.currentEndpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Server, len(eps))
+	for i, ep := range eps {
+		out[i] = ep.srv
+	}
+	return out, nil
+}
+
 // serverFailed lets a discovered list be looked up again soon: a server
 // that stopped answering may have been retired.
 func (d *Directory) serverFailed() {

@@ -53,6 +53,8 @@ type instruments struct {
 	connWait     metric.Float64Histogram   // ldap.client.connection.wait_time
 	connTimeouts metric.Int64Counter       // ldap.client.connection.timeouts
 	serversDown  metric.Int64UpDownCounter // ldap.client.servers.down
+	watchLive    metric.Int64UpDownCounter // ldap.watch.live
+	watchEvents  metric.Int64Counter       // ldap.watch.events
 }
 
 var meters = otelx.NewInstruments(telemetryScope, func(m metric.Meter) instruments {
@@ -69,6 +71,10 @@ var meters = otelx.NewInstruments(telemetryScope, func(m metric.Meter) instrumen
 			metric.WithDescription("Requests that gave up waiting for a free connection slot (answered 503), per server and pool.")),
 		serversDown: otelx.UpDownCounter(m, "ldap.client.servers.down", metric.WithUnit("{server}"),
 			metric.WithDescription("Directory servers this gateway currently routes around because they stopped answering.")),
+		watchLive: otelx.UpDownCounter(m, "ldap.watch.live", metric.WithUnit("{watch}"),
+			metric.WithDescription("Revocation watches currently following directory changes (one per watched directory).")),
+		watchEvents: otelx.Counter(m, "ldap.watch.events", metric.WithUnit("{event}"),
+			metric.WithDescription("Directory changes (kind change) and resyncs after a gap (kind resync) a revocation watch delivered to the caches.")),
 	}
 })
 
@@ -241,4 +247,31 @@ func withServer(ctx context.Context, s Server) context.Context {
 func srvOf(ctx context.Context) Server {
 	s, _ := ctx.Value(serverCtxKey{}).(Server)
 	return s
+}
+
+// AttrWatchKind is the kind of a watch event: change or resync.
+const AttrWatchKind = attribute.Key("ldap.watch.kind")
+
+var (
+	watchChange = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrWatchKind.String("change")))}
+	watchResync = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrWatchKind.String("resync")))}
+)
+
+// watchDelivery traces one delivery of a watch's changes to the caches: a
+// span of its own (the watch serves no request), with how many entries
+// changed; the evictions happen inside it.
+func watchDelivery(kind string, keys int, mech Mechanism) (end func()) {
+	_, span := tracer.Get().Start(context.Background(), "ldap.watch."+kind,
+		trace.WithAttributes(AttrWatchKind.String(kind), attribute.Int("ldap.watch.entries", keys), attribute.String("ldap.watch.mechanism", string(mech))))
+	opts := watchChange
+	if kind == "resync" {
+		opts = watchResync
+	}
+	meters.Get().watchEvents.Add(context.Background(), 1, opts...)
+	return func() { span.End() }
+}
+
+// watchLive counts a watch becoming live (+1) or losing its session (-1).
+func watchLive(delta int64) {
+	meters.Get().watchLive.Add(context.Background(), delta)
 }

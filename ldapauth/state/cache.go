@@ -82,8 +82,15 @@ type Cache[G any] struct {
 	positive  *gocache.Cache // string(MAC) -> *cachedGrant[G]
 	negative  *gocache.Cache // string(MAC) -> struct{}
 	spellings *gocache.Cache // user key -> *spellingList
-	indexMu   sync.Mutex     // serialises spelling-list updates (cold path only)
+	indexMu   sync.Mutex     // serialises spelling-list and dependency updates (cold path only)
 	hashers   sync.Pool      // *Hasher
+
+	// deps indexes successes by what they depended on (see StoreWatched):
+	// key -> set of MACs. Guarded by indexMu.
+	deps    map[string]map[string]struct{}
+	stores  int           // indexed stores, to prune deps now and then
+	gen     atomic.Uint64 // bumped by every eviction (see Generation)
+	evicted atomic.Uint64
 
 	lastSweep atomic.Int64 // unix nanos of the last expired-entry sweep
 	full      atomic.Bool  // the positive side is full and that was logged
@@ -109,6 +116,7 @@ func NewCache[G any](opts CacheOptions) *Cache[G] {
 		positive:  gocache.New(gocache.NoExpiration, 0),
 		negative:  gocache.New(gocache.NoExpiration, 0),
 		spellings: gocache.New(gocache.NoExpiration, 0),
+		deps:      map[string]map[string]struct{}{},
 	}
 	if pk := processKey(); pk != nil {
 		derive := hmac.New(sha256.New, pk)
@@ -216,10 +224,15 @@ func (c *Cache[G]) StoreGrant(m MAC, user string, grant G, now time.Time) (store
 	if !c.positiveOn() {
 		return false
 	}
-	key := string(m[:])
-	life := c.opts.TTL + c.opts.StaleFor
 	c.indexMu.Lock()
 	defer c.indexMu.Unlock()
+	return c.storeGrantLocked(m, user, grant, now)
+}
+
+// storeGrantLocked is StoreGrant with indexMu held.
+func (c *Cache[G]) storeGrantLocked(m MAC, user string, grant G, now time.Time) bool {
+	key := string(m[:])
+	life := c.opts.TTL + c.opts.StaleFor
 	list := c.spellingsOf(user)
 	if !slices.Contains(list.macs, key) {
 		if len(list.macs) >= c.opts.SpellingsPerUser {
@@ -285,6 +298,7 @@ func (c *Cache[G]) sweep(now time.Time) {
 	c.positive.DeleteExpired()
 	c.negative.DeleteExpired()
 	c.spellings.DeleteExpired()
+	c.pruneIndexLocked()
 }
 
 // Sizes reports the number of positive and negative entries.

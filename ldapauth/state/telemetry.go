@@ -19,6 +19,10 @@ const telemetryScope = "github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/state"
 const (
 	AttrCacheResult = attribute.Key("ldapauth.cache.result")
 	AttrCacheSide   = attribute.Key("ldapauth.cache.side")
+	// AttrEvictCause says why entries left early: bound (a size bound),
+	// directory_change (a watched entry changed), resync (a gap in
+	// watching the directory).
+	AttrEvictCause = attribute.Key("ldapauth.cache.eviction_cause")
 )
 
 var tracer = otelx.NewTracer(telemetryScope)
@@ -49,8 +53,10 @@ var (
 	lookupHit         = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrCacheResult.String("hit")))}
 	lookupMiss        = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrCacheResult.String("miss")))}
 	lookupNegativeHit = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrCacheResult.String("negative_hit")))}
-	evictedPositive   = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrCacheSide.String("positive")))}
-	evictedNegative   = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrCacheSide.String("negative")))}
+	evictedPositive   = evictOptions("positive", "bound")
+	evictedNegative   = evictOptions("negative", "bound")
+	evictedByChange   = evictOptions("positive", "directory_change")
+	evictedByResync   = evictOptions("positive", "resync")
 )
 
 // redisOp is what the span and duration of one kind of Redis call carry,
@@ -113,4 +119,8 @@ func (c redisCall) end(ctx context.Context, err error) {
 	}
 	c.span.End()
 	meters.Get().redisDuration.Record(ctx, took, c.op.ok...)
+}
+
+func evictOptions(side, cause string) []metric.AddOption {
+	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(AttrCacheSide.String(side), AttrEvictCause.String(cause)))}
 }

@@ -141,3 +141,37 @@ func TestCacheLookupsCounted(t *testing.T) {
 		t.Errorf("lookups = %d, want 2 (one hit, one miss; the recheck is not counted)", n)
 	}
 }
+
+// Evictions count by cause: a watched entry changed, or a resync after a
+// gap in watching.
+func TestEvictionsCountedByCause(t *testing.T) {
+	_, _, reader := installTelemetry(t)
+	c := NewCache[string](CacheOptions{TTL: time.Minute, NegativeTTL: time.Minute, MaxEntries: 10, Salt: []byte("s")})
+	h := c.Hasher()
+	var a, b MAC
+	h.Sum([]byte("a"), []byte("p"), &a)
+	h.Sum([]byte("b"), []byte("p"), &b)
+	gen := c.Generation()
+	c.StoreWatched(gen, a, "a", []string{"dn:a"}, "grant", time.Now())
+	c.StoreWatched(gen, b, "b", []string{"dn:b"}, "grant", time.Now())
+	c.Evict([]string{"dn:a"})
+	c.EvictAll()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if s, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "ldapauth.cache.evictions" {
+				for _, dp := range s.DataPoints {
+					v, _ := dp.Attributes.Value(AttrEvictCause)
+					got[v.AsString()] += dp.Value
+				}
+			}
+		}
+	}
+	if got["directory_change"] != 1 || got["resync"] != 1 {
+		t.Errorf("evictions by cause %v, want one directory_change and one resync", got)
+	}
+}

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 // passwords is every password these tests send that a log must never
 // hold: the sample users', the service account's and the wrong ones.
 func passwords() []string {
-	secrets := []string{serviceAccountPassword, wrongPassword}
+	secrets := []string{serviceAccountPassword, wrongPassword, watchPassword, changedPassword, changedPassword2}
 	for _, u := range adtest.SampleUsers() {
 		secrets = append(secrets, u.Password)
 	}
