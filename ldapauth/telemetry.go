@@ -88,7 +88,7 @@ func (t *telemetry) requestSet(o Outcome, reason, cache string) attribute.Set {
 // returns the request carrying it. A span that records nothing (tracing
 // off) is not worth a copy of the request.
 func (g *Gate) startSpan(r *http.Request) (*http.Request, trace.Span) {
-	ctx, span := tracer.Get().Start(r.Context(), SpanAuthenticate, g.tel.start...)
+	ctx, span := tracer.Start(r.Context(), SpanAuthenticate, g.tel.start...)
 	if !span.IsRecording() {
 		return r, span
 	}

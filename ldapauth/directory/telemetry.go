@@ -109,11 +109,13 @@ type opTelemetry struct {
 var allOps = []string{OpConnect, OpTLS, OpStartTLS, OpServiceBind, OpSearch, OpUserBind, OpGroups, OpPoolWait}
 
 // opTable holds the opTelemetry of every operation per server; servers are
-// few (configured or discovered), and entries are never removed.
-var opTable struct {
+// few (configured or discovered), and entries are never removed. It lives
+// on the heap: the race detector cannot follow a mutex in a Go plugin's
+// data segment (it aborts with "failed to restore address").
+var opTable = &struct {
 	mu sync.RWMutex
 	m  map[Server]map[string]*opTelemetry
-}
+}{m: make(map[Server]map[string]*opTelemetry)}
 
 func opFor(srv Server, op string) *opTelemetry {
 	opTable.mu.RLock()
@@ -131,9 +133,6 @@ func opFor(srv Server, op string) *opTelemetry {
 			}
 		}
 		opTable.mu.Lock()
-		if opTable.m == nil {
-			opTable.m = make(map[Server]map[string]*opTelemetry)
-		}
 		if existing, raced := opTable.m[srv]; raced {
 			ops = existing
 		} else {
@@ -156,7 +155,7 @@ type opSpan struct {
 // whether users are named in traces is the decision layer's choice.
 func startOp(ctx context.Context, op string, srv Server) (context.Context, opSpan) {
 	t := opFor(srv, op)
-	ctx, span := tracer.Get().Start(ctx, t.name, t.start...)
+	ctx, span := tracer.Start(ctx, t.name, t.start...)
 	return ctx, opSpan{span: span, start: time.Now(), op: t}
 }
 

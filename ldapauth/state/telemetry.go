@@ -103,7 +103,7 @@ func startRedisCall(ctx context.Context, op string) (context.Context, redisCall)
 	if !ok {
 		o = newRedisOp(op)
 	}
-	ctx, span := tracer.Get().Start(ctx, o.name, o.start...)
+	ctx, span := tracer.Start(ctx, o.name, o.start...)
 	return ctx, redisCall{span: span, start: time.Now(), op: o}
 }
 

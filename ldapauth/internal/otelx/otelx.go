@@ -8,6 +8,7 @@
 package otelx
 
 import (
+	"context"
 	"reflect"
 	"sync/atomic"
 
@@ -69,6 +70,21 @@ func (t *Tracer) Get() trace.Tracer {
 	b := &builtFor[trace.Tracer, trace.TracerProvider]{p: tp, comparable: comparable(tp), v: tp.Tracer(t.scope)}
 	t.cur.Store(b)
 	return b.v
+}
+
+// noSpan is what Start returns when it starts nothing: safe to End, and
+// with an invalid span context.
+var noSpan = trace.SpanFromContext(context.Background())
+
+// Start starts a child of the span in ctx, and only when that span is
+// recording: a request the gateway does not trace (OpenTelemetry off, or
+// not sampled) costs no span work at all. Work that belongs to no request
+// (a revocation watch) uses Get().Start for a root span instead.
+func (t *Tracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		return ctx, noSpan
+	}
+	return t.Get().Start(ctx, name, opts...)
 }
 
 func comparable(v any) bool { return v != nil && reflect.TypeOf(v).Comparable() }
