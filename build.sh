@@ -12,7 +12,10 @@ DIST_DIR=${DIST_DIR:-$ROOT/dist}
 
 usage() {
 	cat <<EOF
-Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAME [flags]|test|bench|demo|devdir|workspace|help]
+Usage: ./build.sh [plugin|bundle|release|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAME [flags]|test|bench|demo|devdir|workspace|help]
+
+Needs Go ${GO_MIN} or newer (https://go.dev/dl/); a plugin for a real gateway needs the Go release
+that built it.
 
   plugin (default)  Build ${PLUGIN_NAME}_<version>_linux_amd64.so into dist/ for one Tyk gateway
                     version, then check it against that gateway (every shared module, the Go
@@ -21,6 +24,10 @@ Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAM
                     it runs the demo instead.
   bundle            Build the plugin with a new build id, write its manifest.json and run Tyk's
                     bundler: dist/${PLUGIN_NAME}-<id>.zip (inputs kept in dist/${PLUGIN_NAME}-<id>/).
+  release           For one gateway version (TYK_SRC or Docker, as plugin): the .so, its bundle,
+                    a static ldapauth-check and SHA256SUMS in dist/tyk-ldap-auth-<version>-<id>/,
+                    stamped with the version (CHANGELOG.md's newest entry), the build id and the
+                    gateway version. Exit 3: everything but the bundle (no Tyk bundler: TYK_BIN).
   depcheck [FILE...]
                     Check this module's go line and every module of its requirement graph
                     ('go list -m all') against gateway go.mod files, without building: each
@@ -35,7 +42,8 @@ Usage: ./build.sh [plugin|bundle|depcheck [GATEWAY_GO_MOD...]|check FILE USERNAM
                     password, and show every step the gateway would take and its answer
                     (docs/check.md). The password is read from the terminal without echo, from
                     the first line of stdin, or from -password-env NAME. Flags: -json,
-                    -url URL (repeatable), -ca-file FILE. Exit status: 0 let in (200),
+                    -url URL (repeatable), -ca-file FILE, -version. The command is built once
+                    into .work/bin/ and rebuilt when a source file changes. Exit status: 0 let in (200),
                     1 refused (401/403/429), 2 usage or invalid configuration, 3 directory
                     unusable (500/503).
   test              The project's test suite: go vet, race tests, fuzz targets, benchmarks,
@@ -72,8 +80,15 @@ Settings (environment):
   BUNDLE_SIGNING_KEY  RSA private key (PEM) to sign the bundle; unset: unsigned.
   SO_PATH             bundle: bundle this already-built .so instead of building one.
   DIST_DIR            Output directory (default ./dist).
+  TYK_CHARTS          test: a TykTechnologies/tyk-charts clone or bare git directory holding the commit of
+                      internal/helmtest/charts-commit.txt, for the Kubernetes recipe tests (default:
+                      /work/.mirror/TykTechnologies+tyk-charts/repo).
   FUZZTIME, BENCHTIME test: time per fuzz target (default 5s), iterations per benchmark (200x);
                       bench: time per benchmark (default 2s), BENCHCOUNT runs each (default 3).
+  LDAPAUTH_VERSION    The version stamped into the build (default: CHANGELOG.md's newest "## vX.Y.Z").
+  DEMO_PORT           demo: the gateway's port on 127.0.0.1 (default 8080; ./build.sh test uses 18080).
+  DEMO_UI             demo: 1 adds phpLDAPadmin and the APIs for users made in it.
+  DEMO_WAIT           demo: 0 exits after showing 200, 401 and 503 instead of waiting for Ctrl-C.
   DEVDIR_PORT         devdir, DEMO_UI=1 demo: phpLDAPadmin's port on 127.0.0.1 (default: a free one).
   DEVDIR_TUTORIAL     devdir: 0 loads the whole sample directory; by default the user test and the
                       posixGroup testgroup are left out, for you to create in the UI.
@@ -89,6 +104,20 @@ die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
 header() { printf '\n==> %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# The oldest Go that builds this module (its go.mod go line). A plugin for a
+# real gateway needs exactly the Go release that built that gateway.
+readonly GO_MIN=1.23
+
+# need_go PURPOSE dies with where to get Go when it is missing or too old.
+need_go() {
+	local v
+	have go || die "Go ${GO_MIN} or newer is needed (${1}), and 'go' is not on PATH: install it from https://go.dev/dl/ (Debian's golang package is older than ${GO_MIN} on bookworm)"
+	v=$(go env GOVERSION 2>/dev/null) || v=''
+	if [[ $v =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] < ${GO_MIN#1.})); then
+		die "Go ${GO_MIN} or newer is needed (${1}); 'go' on PATH is ${v}: install a newer one from https://go.dev/dl/"
+	fi
+}
+
 TMP_DIRS=()
 cleanup() {
 	local d
@@ -97,6 +126,9 @@ cleanup() {
 	done
 }
 trap cleanup EXIT
+# A dropped terminal (SIGHUP) must clean up like Ctrl-C: temporary
+# directories can hold keys.
+trap 'exit 129' HUP
 
 # new_tmp_dir sets NEW_TMP to a fresh directory removed on exit. It must run
 # in the main shell (not in $(...)), or the cleanup list would not see it.
@@ -140,6 +172,16 @@ new_build_id() {
 		id="${id}-${rev}"
 	fi
 	printf '%s\n' "$id"
+}
+
+# release_version prints LDAPAUTH_VERSION, else the newest release named in
+# CHANGELOG.md (its first "## vX.Y.Z" heading), else "dev".
+release_version() {
+	local v=${LDAPAUTH_VERSION:-}
+	if [[ -z $v && -f $ROOT/CHANGELOG.md ]]; then
+		v=$(awk '/^## v[0-9]+\.[0-9]+\.[0-9]+/ { print $2; exit }' "$ROOT/CHANGELOG.md")
+	fi
+	printf '%s\n' "${v:-dev}"
 }
 
 module_path() {
@@ -293,10 +335,15 @@ build_so() {
 	goos=$(go env GOOS)
 	goarch=$(go env GOARCH)
 	so_file="${out_dir}/${so_base}_${version}_${goos}_${goarch}.so"
+	# The build names itself in the gateway log (ldapauth/version).
+	local stamp="${new_module:-$old_module}/ldapauth/version"
+	local ldflags rel
+	rel=$(release_version)
+	ldflags="-X ${stamp}.Version=${rel} -X ${stamp}.Gateway=${version}${build_id:+ -X ${stamp}.BuildID=${build_id}}"
 	header "build ${so_file##*/}"
-	say "module ${new_module:-$old_module}, tags ${tags}, $(go env GOVERSION), gateway source ${gw_src}"
+	say "module ${new_module:-$old_module}, tags ${tags}, $(go env GOVERSION), gateway source ${gw_src}, tyk-ldap-auth ${rel}"
 	(cd "$copy" && GOWORK="$work/go.work" GOFLAGS='' GOTOOLCHAIN=local CGO_ENABLED=1 \
-		go build -buildmode=plugin -trimpath -tags="$tags" -o "$so_file" ./plugin)
+		go build -buildmode=plugin -trimpath -tags="$tags" -ldflags="$ldflags" -o "$so_file" ./plugin)
 	BUILT_SO=$so_file
 }
 
@@ -402,6 +449,7 @@ docker_build() {
 	docker build -f "$ROOT/Dockerfile.plugin-compiler" --target build \
 		--build-arg "TYK_VERSION=${version}" --build-arg "COMPILER_IMAGE=${COMPILER_IMAGE}" \
 		--build-arg "BUILD_ID=${BUILD_ID:-}" --build-arg "BUILD_TAGS=${BUILD_TAGS}" --build-arg "MODE=${mode}" \
+		--build-arg "LDAPAUTH_VERSION=$(release_version)" \
 		-t "$image" "$ROOT" >&2
 	mkdir -p "$out_dir"
 	cid=$(docker create "$image" true)
@@ -434,7 +482,7 @@ check_tyk_src() {
 	[[ -f ${TYK_SRC}/go.mod ]] || die "TYK_SRC=${TYK_SRC} has no go.mod"
 	[[ $(module_path "$TYK_SRC") == github.com/TykTechnologies/tyk ]] ||
 		die "TYK_SRC=${TYK_SRC} is not the github.com/TykTechnologies/tyk module"
-	have go || die "go not found: building with TYK_SRC needs the Go toolchain that built the gateway"
+	need_go "building with TYK_SRC needs the Go release that built the gateway"
 }
 
 print_plugin_use() {
@@ -556,7 +604,7 @@ mode_bundle() {
 		mkdir -p "$stage"
 		so="$stage/${SO_PATH##*/}"
 		[[ $SO_PATH -ef $so ]] || cp "$SO_PATH" "$so"
-		have go || die "go not found: writing manifest.json needs the Go toolchain"
+		need_go "writing manifest.json"
 		write_manifest "$so"
 	elif [[ -z ${TYK_SRC:-} ]]; then
 		# The image builds, checks and writes the manifest.
@@ -595,10 +643,22 @@ A new build always needs a new bundle name: the gateway never downloads a name i
 EOF
 }
 
+# mode_release: internal/release builds, names and checksums a release for
+# one gateway version (through mode_bundle for the .so and its bundle).
+mode_release() {
+	local rc=0
+	need_go "the release is assembled with it"
+	new_tmp_dir
+	(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -o "$NEW_TMP/release" ./internal/release/cmd/release) ||
+		die "building the release command failed (output above)"
+	"$NEW_TMP/release" -root "$ROOT" -dist "$DIST_DIR" || rc=$?
+	exit "$rc"
+}
+
 # mode_depcheck [GATEWAY_FILE...]: the requirements check on its own.
 mode_depcheck() {
 	local files=("$@")
-	have go || die "go not found: the dependency check needs the Go toolchain"
+	need_go "the dependency check"
 	if ((${#files[@]} == 0)); then
 		if [[ -n ${TYK_SRC:-} ]]; then
 			check_tyk_src
@@ -616,20 +676,23 @@ mode_depcheck() {
 	check_requirements "${files[@]}"
 }
 
-# mode_check FILE USERNAME [flags]: builds ldapauth-check and runs it in
-# the caller's working directory, so FILE may be relative, and passes its
-# exit status through.
+# mode_check FILE USERNAME [flags]: runs ldapauth-check in the caller's
+# working directory, so FILE may be relative, and passes its exit status
+# through. The command is built once into .work/bin/ and rebuilt only when
+# a source file of the module is newer than it.
 mode_check() {
 	if (($# < 2)); then
 		usage >&2
 		exit 2
 	fi
-	have go || die "go not found: the check command is built with the Go toolchain"
-	new_tmp_dir
-	(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -o "$NEW_TMP/ldapauth-check" ./ldapauth/cmd/ldapauth-check) ||
-		die "building ldapauth-check failed (output above)"
-	local rc=0
-	"$NEW_TMP/ldapauth-check" "$@" || rc=$?
+	local bin="$ROOT/.work/bin/ldapauth-check" rc=0
+	if [[ ! -x $bin ]] || [[ -n $(find "$ROOT/ldapauth" "$ROOT/go.mod" "$ROOT/go.sum" -newer "$bin" \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print -quit) ]]; then
+		need_go "the check command is built with it"
+		mkdir -p "${bin%/*}"
+		(cd "$ROOT" && GOWORK=off GOFLAGS='' go build -trimpath -o "$bin.$$" ./ldapauth/cmd/ldapauth-check && mv -f "$bin.$$" "$bin") ||
+			die "building ldapauth-check failed (output above)"
+	fi
+	"$bin" "$@" || rc=$?
 	exit "$rc"
 }
 
@@ -685,7 +748,7 @@ list_packages() {
 # and gopls work from the root as the tests see the code.
 mode_workspace() {
 	cd "$ROOT"
-	have go || die "go not found"
+	need_go "the workspace is written with it"
 	rm -f go.work go.work.sum
 	GOWORK=off go work init . ./testdata/tykstandin
 	say "wrote ${ROOT}/go.work (module + testdata/tykstandin); now go build ./..., go vet -tags=goplugin ./... and gopls work from the root"
@@ -696,7 +759,10 @@ mode_test() {
 	local fuzztime=${FUZZTIME:-5s} benchtime=${BENCHTIME:-200x}
 	local flags=(-trimpath -tags=goplugin)
 	cd "$ROOT"
-	have go || die "go not found"
+	need_go "the tests build and run with it"
+	if [[ $(go env GOVERSION) =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] < 26)); then
+		die "the tests need Go 1.26 or newer (helm v4, which renders the Kubernetes recipes, requires it); 'go' on PATH is $(go env GOVERSION): install a newer one from https://go.dev/dl/"
+	fi
 	export GOWORK="$ROOT/testdata/tykstandin/go.work"
 	[[ -f $GOWORK ]] || die "missing ${GOWORK}: the workspace with the stand-in Tyk packages"
 	export GOFLAGS=''
@@ -731,6 +797,15 @@ mode_test() {
 	rm -f "$jaeger_log"
 	say "Jaeger for the tracing tests: ${JAEGER_BIN}"
 
+	# The Kubernetes recipe tests (internal/helmtest) render with a real
+	# helm, built from its own module (internal/helmtest/tool) outside the
+	# test timeout.
+	header "helm and yaml2json for internal/helmtest"
+	mkdir -p "$ROOT/.work/bin"
+	(cd "$ROOT/internal/helmtest/tool" && GOWORK=off CGO_ENABLED=0 go build -trimpath -o "$ROOT/.work/bin/helm" helm.sh/helm/v4/cmd/helm &&
+		GOWORK=off CGO_ENABLED=0 go build -trimpath -o "$ROOT/.work/bin/yaml2json" ./yaml2json) ||
+		die "building helm for the Kubernetes recipe tests failed (output above)"
+	export HELMTEST_TOOLS="$ROOT/.work/bin"
 	header "[2/7] go test -race ${flags[*]} -count=1 ./..."
 	go test -race "${flags[@]}" -count=1 -timeout 12m ./...
 	# Allocation counts mean nothing under -race (sync.Pool drops items on
@@ -809,18 +884,18 @@ mode_bench() {
 }
 
 # mode_devdir builds and runs internal/devdir/cmd/devdir from the module
-# root (it loads testdata/ldap from there) until Ctrl-C or SIGTERM, which
+# root (it loads testdata/ldap from there) until Ctrl-C, SIGTERM or SIGHUP, which
 # it passes on so the directory and the UI stop and clean up.
 mode_devdir() {
 	local args=() pid='' rc=0
 	cd "$ROOT"
-	have go || die "go not found"
+	need_go "devdir is built with it"
 	new_tmp_dir
 	(GOWORK=off GOFLAGS='' go build -o "$NEW_TMP/devdir" ./internal/devdir/cmd/devdir)
 	if [[ ${DEVDIR_TUTORIAL:-1} == 0 ]]; then
 		args+=(-tutorial=false)
 	fi
-	trap '[[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true' INT TERM
+	trap '[[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true' INT TERM HUP
 	"$NEW_TMP/devdir" "${args[@]+"${args[@]}"}" &
 	pid=$!
 	wait "$pid" || rc=$?
@@ -846,7 +921,7 @@ main() {
 		mode=demo
 	fi
 	case $mode in
-	plugin | bundle)
+	plugin | bundle | release)
 		# Later steps run in other directories: make paths absolute.
 		mkdir -p "$DIST_DIR"
 		DIST_DIR=$(cd "$DIST_DIR" && pwd)

@@ -22,37 +22,6 @@ import (
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/state"
 )
 
-// configKeys lists every key config_data may hold. Anything else is refused.
-var configKeys = []string{
-	// Directory servers and transport security.
-	"urls", "domain", "ad_site", "dns_server",
-	"start_tls", "tls_ca_file", "tls_ca_pem", "tls_server_name",
-	"tls_insecure_skip_verify", "tls_min_version", "allow_plaintext",
-	"dial_timeout", "request_timeout", "pool_size", "pool_idle_timeout",
-	// Finding and checking the user.
-	"user_dn_template", "search_base_dn", "search_filter", "search_scope",
-	"bind_dn", "bind_password", "username_attribute", "attributes",
-	// The gateway side: responses, sessions, headers.
-	"realm", "session_key_secret", "session_lifetime", "policies",
-	"hide_credentials", "user_header",
-	// Caching.
-	"cache_ttl", "negative_cache_ttl", "cache_max_entries", "stale_if_error",
-	"revocation_watch", "revocation_poll_interval",
-	// Groups and access rules.
-	"group_source", "group_base_dn", "group_filter", "group_name_attribute",
-	"nested_groups", "required_groups", "allowed_users", "group_policies",
-	"groups_header", "attribute_headers", "metadata_attributes",
-	// Brute-force protection, the fleet, the audit trail.
-	"max_failures", "failure_window", "max_failures_per_client", "client_failure_window",
-	"trusted_proxies", "trusted_proxy_header", "client_ipv6_prefix",
-	"shared_state", "redis_url", "redis_timeout", "audit_log",
-	// Observability.
-	"trace_usernames",
-}
-
-// ConfigKeys returns every configuration key the plugin understands.
-func ConfigKeys() []string { return slices.Clone(configKeys) }
-
 // Defaults that are not obvious from the key alone.
 const (
 	DefaultSearchFilter  = "(uid={username})"

@@ -1,6 +1,7 @@
 package ldapauth
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -8,9 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/redistest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/internal/logx"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/state"
 )
 
 const fleetSecret = "fleet-wide-session-secret-0123"
@@ -71,6 +76,18 @@ func burst(gates []*Gate, user string, passwords []string) map[Outcome]int {
 	return counts
 }
 
+// warmRedis has every node use Redis once before a measurement. A node's
+// first calls dial and load the scripts, which a loaded machine can push
+// past redis_timeout; a node that saw a call time out counts on its own
+// until its probe finds Redis again (1 s later), which is not what the
+// bound checks measure.
+func warmRedis(t *testing.T, gates []*Gate) {
+	t.Helper()
+	for _, g := range gates {
+		expectOutcome(t, check(g, "test", "test123"), OutcomeGranted)
+	}
+}
+
 func guesses(n int, prefix string) []string {
 	out := make([]string, n)
 	for i := range out {
@@ -86,6 +103,7 @@ func TestFleetSharesTheBound(t *testing.T) {
 	rds := redistest.StartT(t)
 	raw := fleetConfig(srv, rds.URL(), nil)
 	gates := []*Gate{node(t, raw), node(t, merge(raw, nil))}
+	warmRedis(t, gates)
 	before := counters(t, srv)
 	counts := burst(gates, "alice", guesses(120, "fleet"))
 	binds := bindsFor(counters(t, srv).Sub(before), "uid=alice,ou=people,dc=example,dc=org")
@@ -226,4 +244,79 @@ func TestAuditTrail(t *testing.T) {
 	if qlog.count(`event=`) != 0 {
 		t.Fatalf("audit_log false still audits:\n%s", qlog.all())
 	}
+}
+
+// A client that hangs up mid-request does not move a node to counting on
+// its own: the per-client lock lookup and the attempts of requests whose
+// context is already cancelled still go to Redis, so the other node sees
+// the client's failures and refuses it.
+func TestFleetCountsClientsThatHangUp(t *testing.T) {
+	srv := sharedLDAP(t)
+	rds := redistest.StartT(t)
+	raw := fleetConfig(srv, rds.URL(), map[string]any{"max_failures": 100.0, "max_failures_per_client": 3.0, "client_failure_window": "1m"})
+	a, b := node(t, raw), node(t, merge(raw, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, user := range []string{"alice", "bob", "carol"} {
+		r := request(user, "hung-up-guess").WithContext(ctx)
+		expectOutcome(t, a.Check(r), OutcomeUnauthorized)
+	}
+	expectOutcome(t, check(b, "dave", "another-guess"), OutcomeThrottled)
+}
+
+// When every Redis connection of the node is in use, a cold check is the
+// node's saturation: 503 with Retry-After, no bind, and Redis stays the
+// node's counter (no fallback that would let the check through uncounted
+// fleet-wide).
+func TestFleetRedisPoolExhaustedIsBusy(t *testing.T) {
+	srv := sharedLDAP(t)
+	rds := redistest.StartT(t)
+	const timeout = 300 * time.Millisecond
+	client, err := state.NewRedisClient(state.RedisOptions{Addrs: []string{rds.Addr()}}, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	cfg := mustConfig(t, searchConfig(srv, map[string]any{"max_failures": 3.0}))
+	remote, err := state.NewRedisAttempts(client, "ldapauth:", accountLimits(cfg), timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := state.NewLocalAttempts(accountLimits(cfg), 0)
+	g, err := NewGate(APIInfo{ID: "busy-redis"}, cfg, GateOptions{Accounts: state.NewFailover(remote, local, logx.Discard())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.Close)
+	expectOutcome(t, check(g, "alice", "alice-pass-1"), OutcomeGranted)
+
+	ctx := context.Background()
+	var held sync.WaitGroup
+	for range 16 { // NewRedisClient's pool size
+		held.Add(1)
+		go func() { defer held.Done(); client.BLPop(ctx, 30*time.Second, "hold") }()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for st := client.PoolStats(); st.TotalConns < 16 || st.IdleConns > 0; st = client.PoolStats() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the pool did not fill: %+v", st)
+		}
+		time.Sleep(5 * time.Millisecond) // polling the pool's state
+	}
+	before := counters(t, srv)
+	res := check(g, "bob", "bob-pass-1")
+	expectOutcome(t, res, OutcomeBusy)
+	if res.RetryAfter <= 0 {
+		t.Fatal("busy answer without Retry-After")
+	}
+	if n := bindsFor(counters(t, srv).Sub(before), "uid=bob,ou=people,dc=example,dc=org"); n != 0 {
+		t.Fatalf("%d binds for bob while his attempt could not be reserved", n)
+	}
+	pusher := redis.NewClient(&redis.Options{Addr: rds.Addr()})
+	defer pusher.Close()
+	if err := pusher.RPush(ctx, "hold", make([]any, 16)...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	held.Wait()
+	expectOutcome(t, check(g, "bob", "bob-pass-1"), OutcomeGranted)
 }

@@ -375,6 +375,12 @@ func (g *Gate) decide(ctx context.Context, username, password string, mac state.
 		g.log.Debug("the directory refused the credentials", "user", truncate(d.username), "error", err.Error())
 		g.cache.StoreRejectionSince(gen, mac)
 	case directory.KindRefused:
+		if errors.Is(err, state.ErrBusy) {
+			// This node's Redis connections are all in use: saturation,
+			// not a verdict on the account.
+			d.outcome, d.retryAfter = OutcomeBusy, busyRetryAfter
+			break
+		}
 		d.outcome = OutcomeThrottled
 		d.retryAfter = busyRetryAfter
 		if errors.As(err, &locked) {

@@ -73,6 +73,11 @@ func redisIdentity(o state.RedisOptions, timeout time.Duration) string {
 		o.TLS, o.TLSInsecureSkipVerify, o.CAFile, o.CertFile, o.KeyFile, o.TLSMinVersion, o.TLSMaxVersion, timeout, hex.EncodeToString(pw[:8]))
 }
 
+// releaseFlushDelay is how long a settled attempt's release waits for
+// another Redis call to travel with before it is sent alone: a cold check
+// in fleet mode then costs one Redis round trip, the reservation.
+const releaseFlushDelay = 5 * time.Millisecond
+
 // attempts returns the account and client counters for a gate of cfg and
 // the function that gives them back. Local mode shares one in-process
 // counter per directory scope; Redis mode keys the shared Redis by an HMAC
@@ -98,7 +103,8 @@ func (s *sharedSet) attempts(cfg *Config, candidate *sharedRedisCandidate, log *
 			return local
 		}
 		remote, err := state.NewRedisAttempts(client, "ldapauth:", limits, cfg.RedisTimeout,
-			state.WithClaimTTL(cfg.Directory.DialTimeout+cfg.Directory.RequestTimeout+time.Second))
+			state.WithClaimTTL(cfg.Directory.DialTimeout+cfg.Directory.RequestTimeout+time.Second),
+			state.WithDeferredRelease(releaseFlushDelay))
 		if err != nil {
 			log.Error("cannot use Redis for failure counts; counting on this node", "error", err.Error())
 			return local

@@ -38,6 +38,7 @@ func LDAPAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	gate, found, err := registry.Lookup(def)
 	if !found {
+		announceBuild()
 		gate, err = registry.Admit(def, apiSource(def))
 	}
 	if err != nil {

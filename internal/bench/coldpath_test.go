@@ -70,7 +70,8 @@ func BenchmarkColdPath(b *testing.B) {
 		}
 	}
 	// Failure counts in this process, then in the Redis a fleet shares:
-	// the Redis round trips (reserve and settle) are the difference.
+	// the reservation's round trip before each bind is the difference (a
+	// successful attempt's release rides in the next call's pipeline).
 	b.Run("LDAPAuthNoCache", cold("bench-cold", nil))
 	b.Run("LDAPAuthNoCacheRedisCounts", cold("bench-cold-redis", map[string]interface{}{
 		"shared_state": "redis", "redis_url": sharedRedis(b).URL(),

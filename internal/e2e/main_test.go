@@ -27,7 +27,7 @@ func TestMain(m *testing.M) { os.Exit(e2etest.RunLogChecked(m, samplePasswords()
 
 // addedPasswords are the passwords tests give the entries they add, and
 // the common part of the wrong passwords the burst tests send.
-var addedPasswords = []string{"mallory-pass-1", "erin-pass-1", "eve-pass-1", "bob-pass-2", "wrong-burst-", "watch-pass-1", "watch-changed-1"}
+var addedPasswords = []string{"mallory-pass-1", "erin-pass-1", "eve-pass-1", "bob-pass-2", "wrong-burst-", "watch-pass-1", "watch-changed-1", alicesNewPassword}
 
 // samplePasswords is every sample-directory password, the service
 // account's and addedPasswords. Every test sends these passwords, so

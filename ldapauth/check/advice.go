@@ -43,7 +43,7 @@ func (ac *adviceContext) stepAdvice(step *Step, s directory.Step) (string, []str
 		return adviceTLSRequired, nil
 	}
 	if isTransport(err) {
-		return transportAdvice(step.Server, ac.cfg), nil
+		return transportAdvice(step.Server, err, ac.cfg), nil
 	}
 	switch s.Name {
 	case directory.StepServiceBind:
@@ -63,19 +63,21 @@ func connectAdvice(err error, addr string, cfg *ldapauth.Config) string {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Sprintf("nothing accepts connections at %s: check the host and port in urls, and that the directory server is running", addr)
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return fmt.Sprintf("no answer from %s within dial_timeout (%v): check the host, the port and any firewall in between", addr, cfg.Directory.DialTimeout)
+		return fmt.Sprintf("no answer from %s within dial_timeout (%v) during the TCP connect (host down, or a firewall dropping packets): check the host, the port and any firewall in between", addr, cfg.Directory.DialTimeout)
 	}
 	return fmt.Sprintf("cannot connect to %s: check urls", addr)
 }
 
 // transportAdvice is for a connection that broke or timed out after it was
 // opened.
-func transportAdvice(server string, cfg *ldapauth.Config) string {
-	if srv, err := directory.ParseServer(server); err == nil && !srv.Encrypted() && strings.HasSuffix(srv.Addr, ":636") {
+func transportAdvice(server string, err error, cfg *ldapauth.Config) string {
+	if srv, perr := directory.ParseServer(server); perr == nil && !srv.Encrypted() && strings.HasSuffix(srv.Addr, ":636") {
 		return fmt.Sprintf("the connection to %s got no LDAP answer, and port 636 is the ldaps port: use an ldaps:// URL", server)
 	}
-	return fmt.Sprintf("the connection to %s broke or got no answer within request_timeout (%v): check that the server answers LDAP on this port and is not overloaded",
-		server, cfg.Directory.RequestTimeout)
+	if directory.IsTimeout(err) {
+		return noAnswerAdvice(server, "an LDAP operation", "request_timeout", cfg.Directory.RequestTimeout)
+	}
+	return fmt.Sprintf("the connection to %s broke: check that the server answers LDAP on this port and is not restarting", server)
 }
 
 func (ac *adviceContext) serviceBindAdvice(err error) string {

@@ -40,6 +40,29 @@ const configErrorReason = "invalid plugin configuration; requests to this API ar
 // environment as the gateway reads its own: env:// substitution in the
 // file, env:// and file:// secrets in the configuration.
 func Run(opts Options) *Report {
+	p, done := Prepare(opts)
+	if done != nil {
+		return done
+	}
+	return p.Run(opts.Password)
+}
+
+// Prepared is a check whose file and configuration passed the gateway's
+// validation: only the password is missing.
+type Prepared struct {
+	report *Report
+	src    *Source
+	cfg    *ldapauth.Config
+	raw    map[string]any
+	opts   Options
+}
+
+// Prepare runs the steps that need no password: reading the file and the
+// gateway's validation of its configuration. When either fails it returns
+// the final report instead, so a command can refuse a broken file before
+// asking anyone for a password. opts.Password is ignored.
+func Prepare(opts Options) (*Prepared, *Report) {
+	opts.Password = ""
 	r := &Report{
 		Schema: SchemaVersion, File: opts.File, Username: opts.Username,
 		Steps: []Step{}, ConfigErrors: []ConfigProblem{}, Groups: []Group{}, Policies: []string{}, Log: []LogLine{},
@@ -47,14 +70,22 @@ func Run(opts Options) *Report {
 	r.Source.Warnings, r.Source.Overrides = []string{}, []string{}
 	src, ok := r.readDefinition(opts)
 	if !ok {
-		return r
+		return nil, r
 	}
 	cfg, raw, ok := r.parseConfig(src, opts)
 	if !ok {
-		return r
+		return nil, r
 	}
-	r.decide(src, cfg, raw, opts)
-	return r
+	return &Prepared{report: r, src: src, cfg: cfg, raw: raw, opts: opts}, nil
+}
+
+// Run checks password against the directory and completes the report. A
+// Prepared check runs once.
+func (p *Prepared) Run(password string) *Report {
+	opts := p.opts
+	opts.Password = password
+	p.report.decide(p.src, p.cfg, p.raw, opts)
+	return p.report
 }
 
 // readDefinition is the "definition" step: what the gateway loads.

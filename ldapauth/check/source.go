@@ -66,7 +66,7 @@ func ReadSource(data []byte, getenv func(string) string) (*Source, error) {
 				"Tyk inserts a variable's value into the JSON text unescaped, and %s holds a quote, backslash or control character "+
 				"(use file:// for such a secret, or a value without them)", joinNames(env.Unsafe))
 		}
-		return nil, fmt.Errorf("not a JSON object: %v", err)
+		return nil, fmt.Errorf("not a JSON object: %w", jsonPosition(text, err))
 	}
 	var src *Source
 	var err error
@@ -136,7 +136,7 @@ type classicDefinition struct {
 func readClassic(text []byte) (*Source, error) {
 	var def classicDefinition
 	if err := json.Unmarshal(text, &def); err != nil {
-		return nil, fmt.Errorf("the gateway cannot load this classic API definition: %v", err)
+		return nil, fmt.Errorf("the gateway cannot load this classic API definition: %w", jsonPosition(text, err))
 	}
 	d := ldapauth.ClassicDefinition{ID: def.APIID, OrgID: def.OrgID, Name: def.Name,
 		ConfigData: def.ConfigData, ConfigDataDisabled: def.ConfigDataDisabled}
@@ -222,7 +222,7 @@ type oasDefinition struct {
 func readOAS(text []byte) (*Source, error) {
 	var def oasDefinition
 	if err := json.Unmarshal(text, &def); err != nil {
-		return nil, fmt.Errorf("the gateway cannot load this Tyk OAS API definition: %v", err)
+		return nil, fmt.Errorf("the gateway cannot load this Tyk OAS API definition: %w", jsonPosition(text, err))
 	}
 	ext := def.Ext
 	if ext == nil {
@@ -272,7 +272,7 @@ func oasWiring(def *oasDefinition) []string {
 func readBareConfig(text []byte) (*Source, error) {
 	var cfg map[string]any
 	if err := json.Unmarshal(text, &cfg); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %v", err)
+		return nil, fmt.Errorf("not a JSON object: %w", jsonPosition(text, err))
 	}
 	if cfg == nil {
 		return nil, errors.New("the file holds null, not a configuration object")

@@ -67,6 +67,11 @@ func (ac *adviceContext) tlsAdvice(step *Step, s directory.Step) (string, []stri
 	if s.TLS != nil {
 		expected = s.TLS.ExpectedName
 	}
+	if directory.IsTimeout(err) {
+		// A certificate problem fails at once; running out of time means
+		// nothing came back.
+		return noAnswerAdvice(step.Server, stepPhrase(s.Name), "dial_timeout", ac.cfg.Directory.DialTimeout), nil
+	}
 	if s.Name == directory.StepStartTLS && !strings.Contains(err.Error(), "TLS handshake failed") {
 		return fmt.Sprintf("%s refused StartTLS (%v): enable TLS on the server, or use an ldaps:// URL", step.Server, err), nil
 	}
@@ -97,7 +102,7 @@ func (ac *adviceContext) tlsAdvice(step *Step, s directory.Step) (string, []stri
 	case strings.Contains(text, "protocol version"):
 		return "the server and the plugin share no TLS version: the plugin accepts tls_min_version (default 1.2) or newer; upgrade the server's TLS", notes
 	}
-	return fmt.Sprintf("the TLS handshake with %s failed: check that it serves TLS on this port and that tls_ca_file and tls_server_name fit its certificate", step.Server), notes
+	return fmt.Sprintf("the TLS handshake with %s failed: check that it serves TLS on this port", step.Server), notes
 }
 
 func hasCertificateError(err error) bool {
@@ -105,6 +110,27 @@ func hasCertificateError(err error) bool {
 	var authority x509.UnknownAuthorityError
 	var invalid x509.CertificateInvalidError
 	return errors.As(err, &host) || errors.As(err, &authority) || errors.As(err, &invalid)
+}
+
+// stepPhrase names a traced step in advice.
+func stepPhrase(name directory.StepName) string {
+	switch name {
+	case directory.StepTLS:
+		return "the TLS handshake"
+	case directory.StepStartTLS:
+		return "StartTLS"
+	case directory.StepConnect:
+		return "the TCP connect"
+	}
+	return string(name)
+}
+
+// noAnswerAdvice is the advice for a step that ran out of time: the same
+// diagnosis as the gateway's log line (directory.NoAnswerReason), and what
+// to look at.
+func noAnswerAdvice(server, step, setting string, limit time.Duration) string {
+	return directory.NoAnswerReason(server, step, setting, limit) +
+		": check that the server process is running and not stopped or overloaded, and that no firewall drops packets between the gateway and it; certificates are not the cause"
 }
 
 // certificateAdvice turns a certificate verification error into advice.

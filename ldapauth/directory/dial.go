@@ -34,14 +34,26 @@ func (d *dialer) dial(ctx context.Context) (_ *ldap.Conn, err error) {
 	defer func() { span.end(ctx, err) }()
 	trace := traceFrom(ctx)
 	start := time.Now()
-	deadline := start.Add(d.dialTimeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
+	deadline := start.Add(allowance(ctx, d.dialTimeout))
+	conn, err := d.setUp(ctx, trace, start, deadline)
+	if KindOf(err) == KindUnavailable && timedOutShort(ctx) {
+		// Connecting got only what queueing left of the request's time
+		// and used it up: no verdict on the server.
+		return nil, outOfTime(d.srv.URL, err)
 	}
+	return conn, err
+}
+
+// setUp connects, secures and authenticates one connection, every step
+// before deadline.
+func (d *dialer) setUp(ctx context.Context, trace *Trace, start, deadline time.Time) (*ldap.Conn, error) {
 	nd := net.Dialer{Deadline: deadline}
 	raw, err := nd.DialContext(ctx, "tcp", d.srv.Addr)
 	trace.step(Step{Name: StepConnect, Server: d.srv.URL, Detail: d.srv.Addr, Err: err, Took: time.Since(start)})
 	if err != nil {
+		if IsTimeout(err) {
+			return nil, unavailable(NoAnswerReason(d.srv.URL, "the TCP connect", "dial_timeout", d.dialTimeout), err)
+		}
 		return nil, unavailable("cannot connect to "+d.srv.URL, err)
 	}
 	if err := raw.SetDeadline(deadline); err != nil {
@@ -58,7 +70,7 @@ func (d *dialer) dial(ctx context.Context) (_ *ldap.Conn, err error) {
 		trace.tls(StepTLS, d.srv.URL, d.tls.ServerName, tc, err, time.Since(start))
 		if err != nil {
 			raw.Close()
-			return nil, unavailable(tlsFailure(d.srv.URL), err)
+			return nil, unavailable(tlsFailure(d.srv.URL, "the TLS handshake", d.dialTimeout, err), err)
 		}
 		netConn = tc
 	}
@@ -74,7 +86,7 @@ func (d *dialer) dial(ctx context.Context) (_ *ldap.Conn, err error) {
 		trace.tlsState(StepStartTLS, d.srv.URL, d.tls.ServerName, state, err, time.Since(start))
 		if err != nil {
 			conn.Close()
-			return nil, unavailable(tlsFailure(d.srv.URL)+" (StartTLS)", err)
+			return nil, unavailable(tlsFailure(d.srv.URL, "StartTLS", d.dialTimeout, err), err)
 		}
 	}
 	if d.bindDN != "" {
@@ -84,7 +96,11 @@ func (d *dialer) dial(ctx context.Context) (_ *ldap.Conn, err error) {
 		trace.step(Step{Name: StepServiceBind, Server: d.srv.URL, Detail: d.bindDN, Err: err, Took: time.Since(start)})
 		if err != nil {
 			conn.Close()
-			err = classifyServiceBind(err, d.srv.URL, d.bindDN)
+			if IsTimeout(err) {
+				err = unavailable(NoAnswerReason(d.srv.URL, "the service-account bind", "dial_timeout", d.dialTimeout), err)
+			} else {
+				err = classifyServiceBind(err, d.srv.URL, d.bindDN)
+			}
 			op.end(ctx, err)
 			return nil, err
 		}
@@ -106,10 +122,6 @@ func classifyDialStep(err error) error {
 		return nil
 	}
 	return unavailable("TLS", err)
-}
-
-func tlsFailure(url string) string {
-	return "the TLS handshake with " + url + " failed (check tls_ca_file/tls_ca_pem and tls_server_name)"
 }
 
 // atLeastOneMillisecond keeps a timeout positive: go-ldap treats zero or a

@@ -158,7 +158,7 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 		// many servers answer with success.
 		return nil, invalidCredentials("empty username or password", nil)
 	}
-	ctx, cancel := context.WithTimeout(ctx, d.opts.DialTimeout+d.opts.RequestTimeout)
+	ctx, cancel := context.WithTimeout(withBudget(ctx), d.opts.DialTimeout+d.opts.RequestTimeout)
 	defer cancel()
 
 	eps, err := d.currentEndpoints(ctx)
@@ -175,20 +175,10 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 		if ctx.Err() != nil {
 			break
 		}
-		deadline, _ := ctx.Deadline()
-		budget := time.Until(deadline)
 		id, err := d.authenticateOn(withServer(ctx, a.ep.srv), a.ep, username, password, guard)
 		switch KindOf(err) {
 		case KindUnavailable:
 			lastErr = err
-			if i > 0 && budget < d.opts.DialTimeout {
-				// This server only got what an earlier one left of the
-				// request's time, less than a dial timeout: its failure
-				// says nothing about its health, and marking it down
-				// would leave no healthy server for the next requests.
-				// No verdict; plan.release frees a probe claim.
-				continue
-			}
 			retryIn := plan.down(i)
 			d.serverFailed()
 			if i+1 < len(plan.attempts) {
@@ -199,8 +189,16 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 					"retry_in", retryIn.Round(time.Millisecond).String(), "error", err.Error())
 			}
 			continue
-		case KindBusy, KindRefused:
-			// Neither says anything about the server's health.
+		case KindBusy:
+			// The gateway's own queueing, not the server: no verdict
+			// (plan.release frees a probe claim). When an earlier server
+			// failed for real, that failure is the answer.
+			if lastErr != nil {
+				return nil, lastErr
+			}
+			return nil, err
+		case KindRefused:
+			// Says nothing about the server's health.
 			return nil, err
 		}
 		if plan.up(i) {
@@ -408,11 +406,7 @@ func (d *Directory) identifyOn(ctx context.Context, c *ldap.Conn, entry *ldap.En
 // setOpTimeout bounds the next operation by request_timeout and by what is
 // left of the request's overall deadline.
 func (d *Directory) setOpTimeout(ctx context.Context, c *ldap.Conn) {
-	t := d.opts.RequestTimeout
-	if dl, ok := ctx.Deadline(); ok {
-		t = min(t, time.Until(dl))
-	}
-	c.SetTimeout(atLeastOneMillisecond(t))
+	c.SetTimeout(allowance(ctx, d.opts.RequestTimeout))
 }
 
 // before runs the test hook, if any.

@@ -18,7 +18,9 @@ const (
 	// refusing, frozen, TLS failure).
 	KindUnavailable
 	// KindBusy: every pooled connection stayed in use for as long as the
-	// request could wait. The directory itself may be fine.
+	// request could wait, or the request ran out of its time because it
+	// queued for one (see budget.go). The gateway is saturated; the
+	// directory itself may be fine, and gets no verdict.
 	KindBusy
 	// KindMisconfigured: the directory answered in a way only a wrong
 	// configuration (or unusable directory data) explains.

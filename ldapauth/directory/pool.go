@@ -39,18 +39,33 @@ func newPool(d *dialer, purpose string, size int, idleTimeout time.Duration) *po
 
 // get returns a connection and whether it was freshly dialed. It waits for
 // a free slot no longer than ctx allows; running out of time there is
-// KindBusy, which says nothing about the directory's health.
+// KindBusy, which says nothing about the directory's health. A request that
+// had to wait starts nothing it lacks the time for: reusing a connection
+// needs a whole request_timeout left, dialing a whole dial_timeout, else it
+// gives the slot back with KindBusy instead of a step whose timeout would
+// look like the server's fault.
 func (p *pool) get(ctx context.Context) (conn *ldap.Conn, fresh bool, err error) {
+	waited := false
 	select {
 	case p.slots <- struct{}{}:
 	default:
+		waited = true
 		if err := p.wait(ctx); err != nil {
 			return nil, false, err
 		}
 	}
 	meters.Get().connUsed.Add(ctx, 1, p.metrics.add...)
+	left, limited := timeLeft(ctx)
 	if c := p.takeIdle(); c != nil {
+		if waited && limited && left < p.dialer.requestTimeout {
+			p.put(c, true)
+			return nil, false, tooLateToStart(p.dialer.srv.URL, "request_timeout", left)
+		}
 		return c, false, nil
+	}
+	if waited && limited && left < p.dialer.dialTimeout {
+		p.freeSlot()
+		return nil, false, tooLateToStart(p.dialer.srv.URL, "dial_timeout", left)
 	}
 	c, err := p.dialer.dial(ctx)
 	if err != nil {
@@ -90,6 +105,15 @@ func (p *pool) wait(ctx context.Context) error {
 func (p *pool) freeSlot() {
 	<-p.slots
 	meters.Get().connUsed.Add(context.Background(), -1, p.metrics.add...)
+}
+
+// timeLeft is what remains of ctx's deadline, if it has one.
+func timeLeft(ctx context.Context) (time.Duration, bool) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return 0, false
+	}
+	return time.Until(dl), true
 }
 
 // takeIdle pops the most recently used idle connection that is still alive.
@@ -203,14 +227,22 @@ func closeAll(conns []*ldap.Conn) {
 // (closed then, since its state is unknown).
 func (d *Directory) withConn(ctx context.Context, p *pool, op func(*ldap.Conn) error) error {
 	err := d.onePooled(ctx, p, op)
-	if retry, ok := err.(retryOnFresh); ok {
-		d.log.Debug("pooled connection broke; retrying on a new one", "server", p.dialer.srv.URL, "error", retry.err)
+	if first, ok := err.(retryOnFresh); ok {
+		d.log.Debug("pooled connection broke; retrying on a new one", "server", p.dialer.srv.URL, "error", first.err)
 		err = d.onePooled(ctx, p, op)
 		if retry, ok := err.(retryOnFresh); ok {
 			err = retry.err
 		}
+		if KindOf(err) == KindBusy {
+			// The retry only had what the first try left; the first
+			// try's failure, with its whole allowance, is the evidence.
+			err = first.err
+		}
 	}
 	if isTransport(err) {
+		if IsTimeout(err) {
+			return unavailable(NoAnswerReason(p.dialer.srv.URL, "an LDAP operation", "request_timeout", d.opts.RequestTimeout), err)
+		}
 		return unavailable("no answer from "+p.dialer.srv.URL, err)
 	}
 	return err
@@ -230,6 +262,9 @@ func (d *Directory) onePooled(ctx context.Context, p *pool, op func(*ldap.Conn) 
 	defer func() { p.put(c, healthy) }()
 	err = op(c)
 	healthy = !isTransport(err)
+	if !healthy && timedOutShort(ctx) {
+		return outOfTime(p.dialer.srv.URL, err)
+	}
 	if !healthy && !fresh && ctx.Err() == nil {
 		p.dropIdle()
 		return retryOnFresh{err}

@@ -20,8 +20,13 @@ const (
 // answers and secondary (in this process) while it does not, so Redis
 // trouble never opens the gate and never takes it down: an unreachable
 // Redis costs one bounded call, then local counting until a probe finds it
-// back. It logs one warning per outage and one line when Redis answers
-// again. Locks are written to both, so a lock survives an outage.
+// back. Only an error wrapping ErrUnavailable starts an outage; ErrBusy
+// (this node's Redis connections all in use) is passed to the caller
+// without one. Only the probe ends an outage: a call that started before
+// it and succeeds late changes nothing, so there is one warning per outage
+// and the backoff keeps growing while probes fail. It logs one line when
+// Redis answers again. Locks are written to both, so a lock survives an
+// outage.
 type Failover struct {
 	primary, secondary Attempts
 	log                *slog.Logger
@@ -43,7 +48,11 @@ func NewFailover(primary, secondary Attempts, log *slog.Logger) *Failover {
 func (f *Failover) Reserve(ctx context.Context, key string) (Reservation, error) {
 	if probe, ok := f.usePrimary(); ok {
 		r, err := f.primary.Reserve(ctx, key)
-		if !errors.Is(err, ErrUnavailable) {
+		switch {
+		case errors.Is(err, ErrBusy):
+			f.release(probe)
+			return nil, err
+		case !errors.Is(err, ErrUnavailable):
 			f.up(probe)
 			if err != nil {
 				return nil, err
@@ -64,7 +73,7 @@ func (f *Failover) LockedFor(ctx context.Context, key string) time.Duration {
 		}); can {
 			d, err := le.LockedForErr(ctx, key)
 			if err != nil {
-				f.fail(probe, err)
+				f.settle(probe, err)
 				return local
 			}
 			f.up(probe)
@@ -84,7 +93,7 @@ func (f *Failover) Lock(ctx context.Context, key string, d time.Duration) {
 			LockErr(context.Context, string, time.Duration) error
 		}); can {
 			if err := le.LockErr(ctx, key, d); err != nil {
-				f.fail(probe, err)
+				f.settle(probe, err)
 				return
 			}
 		} else {
@@ -109,21 +118,46 @@ func (f *Failover) usePrimary() (probe, ok bool) {
 	return true, true
 }
 
+// up records an answer from the primary. Only the probe's answer ends an
+// outage: a call that started before the outage and succeeds late says
+// nothing about Redis now.
 func (f *Failover) up(probe bool) {
+	if !probe {
+		return
+	}
 	f.mu.Lock()
 	wasDown := f.down
-	if probe || f.down {
-		f.down, f.probing, f.backoff = false, false, 0
-	}
+	f.down, f.probing, f.backoff = false, false, 0
 	f.mu.Unlock()
 	if wasDown {
 		meters.Get().redisFallback.Add(context.Background(), -1)
-	}
-	if wasDown && probe {
 		f.log.Info("the shared brute-force state (Redis) answers again; counting is fleet-wide again")
 	}
 }
 
+// settle records a failed call: an outage for ErrUnavailable, no verdict
+// otherwise (ErrBusy, an invalid key).
+func (f *Failover) settle(probe bool, err error) {
+	if errors.Is(err, ErrUnavailable) {
+		f.fail(probe, err)
+		return
+	}
+	f.release(probe)
+}
+
+// release gives up a probe claim without a verdict.
+func (f *Failover) release(probe bool) {
+	if !probe {
+		return
+	}
+	f.mu.Lock()
+	f.probing = false
+	f.mu.Unlock()
+}
+
+// fail records that Redis did not answer. The first failure starts an
+// outage (one warning); a failed probe doubles the backoff; a failure of a
+// call that started before the outage changes nothing.
 func (f *Failover) fail(probe bool, err error) {
 	f.mu.Lock()
 	first := !f.down
@@ -132,8 +166,12 @@ func (f *Failover) fail(probe bool, err error) {
 		f.backoff = failoverMinBackoff
 	case probe:
 		f.backoff = min(f.backoff*2, failoverMaxBackoff)
+		f.probing = false
+	default:
+		f.mu.Unlock()
+		return
 	}
-	f.down, f.probing = true, false
+	f.down = true
 	f.retryAt = f.now().Add(f.backoff)
 	f.mu.Unlock()
 	if first {
@@ -162,10 +200,12 @@ func (r *failoverReservation) Failed(ctx context.Context) bool {
 		return r.primary.Failed(ctx)
 	}
 	locked, err := fe.FailedErr(ctx)
-	if err == nil || !errors.Is(err, ErrUnavailable) {
+	if err == nil || !(errors.Is(err, ErrUnavailable) || errors.Is(err, ErrBusy)) {
 		return locked
 	}
-	r.f.fail(false, err)
+	if errors.Is(err, ErrUnavailable) {
+		r.f.fail(false, err)
+	}
 	if local, lerr := r.f.secondary.Reserve(ctx, r.key); lerr == nil {
 		return local.Failed(ctx)
 	}

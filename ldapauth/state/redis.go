@@ -21,6 +21,12 @@ import (
 // wraps context.Canceled or context.DeadlineExceeded.
 var ErrUnavailable = errors.New("state: redis unavailable")
 
+// ErrBusy is wrapped by the error of a call that never reached Redis
+// because every connection of this node's Redis client stayed in use for
+// as long as the call could wait: this node is saturated, which says
+// nothing about Redis. It never wraps ErrUnavailable.
+var ErrBusy = errors.New("state: every Redis connection of this node is in use")
+
 // ErrAlreadySettled is returned by the Err variants of a Reservation's
 // methods when one of them already ran.
 var ErrAlreadySettled = errors.New("state: reservation already settled")
@@ -54,8 +60,16 @@ type RedisAttempts struct {
 	timeout  time.Duration
 	claimTTL time.Duration
 	onError  func(op string, err error)
-	idPrefix string
-	seq      atomic.Uint64
+
+	// honoursDeadlines: the client ends a call at its context's deadline
+	// (ContextTimeoutEnabled), so run needs no goroutine of its own to
+	// bound it.
+	honoursDeadlines bool
+	// releaseAfter > 0 defers releases (see WithDeferredRelease).
+	releaseAfter time.Duration
+	releases     releaseQueue
+	idPrefix     string
+	seq          atomic.Uint64
 }
 
 var _ Attempts = (*RedisAttempts)(nil)
@@ -122,6 +136,7 @@ func NewRedisAttempts(client redis.UniversalClient, prefix string, limits Limits
 	for _, o := range opts {
 		o(a)
 	}
+	a.honoursDeadlines = contextTimeoutEnabled(client)
 	if a.claimTTL < time.Millisecond {
 		return nil, fmt.Errorf("state: claim TTL %s, want at least 1ms", a.claimTTL)
 	}
@@ -210,14 +225,23 @@ func (r *redisReservation) Failed(ctx context.Context) bool {
 }
 
 // Succeeded forgets the key's failures (a lock in place stays) and frees
-// the attempt. Errors go to the error handler.
+// the attempt. Errors go to the error handler. With WithDeferredRelease it
+// returns at once and the release travels with the next Redis call.
 func (r *redisReservation) Succeeded(ctx context.Context) {
+	if r.a.releaseAfter > 0 {
+		r.deferRelease("succeeded", succeededScript)
+		return
+	}
 	r.a.report("succeeded", r.SucceededErr(ctx))
 }
 
 // Cancel frees the attempt without counting it. Errors go to the error
-// handler.
+// handler. With WithDeferredRelease it returns at once, like Succeeded.
 func (r *redisReservation) Cancel(ctx context.Context) {
+	if r.a.releaseAfter > 0 {
+		r.deferRelease("cancel", cancelScript)
+		return
+	}
 	r.a.report("cancel", r.CancelErr(ctx))
 }
 
@@ -277,43 +301,108 @@ type scriptResult struct {
 	err  error
 }
 
-// run executes a script bounded by the timeout. The call runs on its own
-// goroutine so that the bound holds even for a client that ignores
-// context deadlines (go-redis without ContextTimeoutEnabled waits for its
-// own read timeout, 3 s by default, on a frozen server).
+// run executes a script bounded by the timeout, together with the
+// releases waiting to be sent (see WithDeferredRelease): one round trip.
+// The call runs on its own goroutine so that the bound holds even for a
+// client that ignores context deadlines (go-redis without
+// ContextTimeoutEnabled waits for its own read timeout, 3 s by default, on
+// a frozen server).
+//
+// The caller's cancellation and deadline do not apply (its values do): the
+// answer decides a bound, and a client that hangs up, or a request whose
+// deadline is spent, must neither skip the bound nor look like a Redis
+// outage. Only the timeout ends the call.
 func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, keys []string, args ...any) ([]int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, a.timeout)
-	defer cancel()
 	ctx, call := startRedisCall(ctx, op)
 	vals, err := a.runScript(ctx, op, s, keys, args...)
 	call.end(ctx, err)
 	return vals, err
 }
 
+// runScript is run without its span.
 func (a *RedisAttempts) runScript(ctx context.Context, op string, s *redis.Script, keys []string, args ...any) ([]int64, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.timeout)
+	defer cancel()
+	call := &scriptCall{op: op, script: s, keys: keys, args: args}
+	releases := a.takeReleases(keys[0])
+	if a.honoursDeadlines {
+		return a.runHere(ctx, op, releases, call)
+	}
 	done := make(chan scriptResult, 1)
 	go func() {
+		defer a.releasesDone(releases)
 		// A panic here would kill the whole gateway: turn it into an error.
 		defer func() {
 			if p := recover(); p != nil {
 				done <- scriptResult{err: fmt.Errorf("panic in Redis client: %v", p)}
 			}
 		}()
-		vals, err := s.Run(ctx, a.client, keys, args...).Int64Slice()
-		if err == nil && len(vals) != 2 {
-			err = fmt.Errorf("script returned %d values, want 2", len(vals))
-		}
+		a.send(ctx, releases, call)
+		vals, err := call.result()
 		done <- scriptResult{vals, err}
 	}()
 	select {
 	case r := <-done:
 		if r.err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, op, r.err)
+			return nil, a.wrap(op, r.err)
 		}
 		return r.vals, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, op, ctx.Err())
+		return nil, a.wrap(op, ctx.Err())
 	}
+}
+
+// contextTimeoutEnabled reports whether client ends every call at its
+// context's deadline. go-redis does only with ContextTimeoutEnabled;
+// without it a call on a frozen server waits for the client's own read
+// timeout.
+func contextTimeoutEnabled(client redis.UniversalClient) bool {
+	switch c := client.(type) {
+	case *redis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return false
+}
+
+// runHere is run on the caller's goroutine, for a client that ends the
+// call at ctx's deadline itself.
+func (a *RedisAttempts) runHere(ctx context.Context, op string, releases []*scriptCall, call *scriptCall) (vals []int64, err error) {
+	defer a.releasesDone(releases)
+	defer func() {
+		// A panic in the client must not reach the gateway as one.
+		if p := recover(); p != nil {
+			vals, err = nil, a.wrap(op, fmt.Errorf("panic in Redis client: %v", p))
+		}
+	}()
+	a.send(ctx, releases, call)
+	if vals, err = call.result(); err != nil {
+		return nil, a.wrap(op, err)
+	}
+	return vals, nil
+}
+
+// wrap types a failed call: ErrBusy when it never got a connection,
+// ErrUnavailable otherwise.
+func (a *RedisAttempts) wrap(op string, err error) error {
+	if isPoolTimeout(err) {
+		return fmt.Errorf("%w: %s: %w", ErrBusy, op, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+}
+
+// isPoolTimeout reports go-redis's "no free connection in time" error.
+// go-redis keeps it in an internal package, so it is matched by its text;
+// TestPoolExhaustionIsNotAnOutage fails if that text ever changes.
+func isPoolTimeout(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		switch err.Error() {
+		case "redis: connection pool timeout", "redis: connection pool exhausted":
+			return true
+		}
+	}
+	return false
 }
 
 // millis rounds d up to whole milliseconds, at least 1 (PX and PEXPIRE
@@ -378,11 +467,15 @@ end
 return {0, 0}
 `)
 
-// succeededScript: ARGV id. Drops the claim and every failure; returns
-// {claims removed, 0}.
+// succeededScript: ARGV id. Drops the claim and, when the claim was still
+// there, every failure; returns {claims removed, 0}. Running it twice (a
+// deferred release and its copy) therefore changes nothing the second
+// time, even if failures were recorded in between.
 var succeededScript = redis.NewScript(`
 local removed = redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('DEL', KEYS[2])
+if removed == 1 then
+  redis.call('DEL', KEYS[2])
+end
 return {removed, 0}
 `)
 

@@ -89,7 +89,10 @@ func ParseRedisURL(raw string) (RedisOptions, error) {
 
 // NewRedisClient builds a client for o whose every call is bounded by
 // timeout (dial, read and write; retries off, so the bound is the call's).
-// It connects lazily, on the first command. It reads the TLS files o names.
+// A call waits at most half of timeout for one of the pool's connections:
+// longer is this node's saturation (go-redis's pool timeout, ErrBusy from
+// RedisAttempts), told apart from Redis not answering. It connects lazily,
+// on the first command. It reads the TLS files o names.
 func NewRedisClient(o RedisOptions, timeout time.Duration) (redis.UniversalClient, error) {
 	if len(o.Addrs) == 0 {
 		return nil, errors.New("no Redis address")
@@ -103,25 +106,26 @@ func NewRedisClient(o RedisOptions, timeout time.Duration) (redis.UniversalClien
 		dial = tlsDialer(base, files, timeout)
 	}
 	const poolSize = 16
+	poolTimeout := max(timeout/2, time.Millisecond)
 	switch {
 	case o.MasterName != "":
 		return redis.NewFailoverClient(&redis.FailoverOptions{
 			MasterName: o.MasterName, SentinelAddrs: o.Addrs, SentinelPassword: o.SentinelPassword.Reveal(),
 			Username: o.Username, Password: o.Password.Reveal(), DB: o.DB, Dialer: dial,
 			DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, ContextTimeoutEnabled: true,
-			MaxRetries: -1, PoolSize: poolSize, PoolTimeout: timeout,
+			MaxRetries: -1, PoolSize: poolSize, PoolTimeout: poolTimeout,
 		}), nil
 	case o.Cluster || len(o.Addrs) > 1:
 		return redis.NewClusterClient(&redis.ClusterOptions{
 			Addrs: o.Addrs, Username: o.Username, Password: o.Password.Reveal(), Dialer: dial,
 			DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, ContextTimeoutEnabled: true,
-			MaxRetries: -1, MaxRedirects: 3, PoolSize: poolSize, PoolTimeout: timeout,
+			MaxRetries: -1, MaxRedirects: 3, PoolSize: poolSize, PoolTimeout: poolTimeout,
 		}), nil
 	}
 	return redis.NewClient(&redis.Options{
 		Addr: o.Addrs[0], Username: o.Username, Password: o.Password.Reveal(), DB: o.DB, Dialer: dial,
 		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, ContextTimeoutEnabled: true,
-		MaxRetries: -1, PoolSize: poolSize, PoolTimeout: timeout,
+		MaxRetries: -1, PoolSize: poolSize, PoolTimeout: poolTimeout,
 	}), nil
 }
 

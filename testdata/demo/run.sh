@@ -34,9 +34,17 @@ die() {
 	exit 1
 }
 
-command -v go >/dev/null || die "go not found"
+command -v go >/dev/null || die "Go 1.23 or newer is needed and 'go' is not on PATH: install it from https://go.dev/dl/"
 command -v curl >/dev/null || die "curl not found (apt-get install curl)"
 command -v slapd >/dev/null || [[ -x /usr/sbin/slapd ]] || die "slapd not found: apt-get install slapd ldap-utils"
+
+# port_in_use PORT: something already accepts connections on 127.0.0.1:PORT.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Refuse a taken port before the build, naming the setting that moves it.
+if port_in_use "$PORT"; then
+	die "127.0.0.1:${PORT} is already in use: set DEMO_PORT to a free port (DEMO_PORT=18080 ./build.sh demo)"
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tyk-ldap-demo.XXXXXX")
 PIDS=()
@@ -59,7 +67,7 @@ stop() {
 	rm -rf "$WORK"
 }
 trap stop EXIT
-trap 'echo; say "stopping"; exit 0' INT TERM
+trap 'echo; say "stopping"; exit 0' INT TERM HUP
 
 # wait_for PID DESCRIPTION COMMAND...: polls COMMAND for up to 30 s while
 # PID is alive.
@@ -74,6 +82,21 @@ wait_for() {
 		sleep 0.1
 	done
 	die "${what} not ready after 30 s; its log: $(tail -n 20 "$WORK/${what}.log" 2>/dev/null)"
+}
+
+# wait_for_quiet PID DESCRIPTION COMMAND...: wait_for that returns 1
+# instead of dying, so the caller can explain the failure.
+wait_for_quiet() {
+	local pid=$1 i
+	shift 2
+	for ((i = 0; i < 300; i++)); do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
 }
 
 say "building in ${WORK} (Go workspace with the stand-in Tyk packages; -trimpath -tags=goplugin, as the gateway)"
@@ -156,7 +179,12 @@ say "starting the contract host on ${BASE}"
 "$WORK/contracthost" -listen "127.0.0.1:${PORT}" -plugin "$WORK/ldapauth.so" \
 	-api "$WORK/api-ldap.json" -api "$WORK/api-ldap-down.json" "${UI_APIS[@]+"${UI_APIS[@]}"}" >"$WORK/contracthost.log" 2>&1 &
 PIDS+=($!)
-wait_for "$!" contracthost curl -fsS "${BASE}/hello"
+if ! wait_for_quiet "$!" contracthost curl -fsS "${BASE}/hello"; then
+	if grep -q 'address already in use' "$WORK/contracthost.log" 2>/dev/null; then
+		die "127.0.0.1:${PORT} was taken while the demo was building: set DEMO_PORT to a free port (DEMO_PORT=18080 ./build.sh demo)"
+	fi
+	die "contracthost not ready; its log: $(tail -n 20 "$WORK/contracthost.log" 2>/dev/null)"
+fi
 
 failed=0
 # show WANT DESCRIPTION CURL-ARGS...: prints the command, runs it, compares

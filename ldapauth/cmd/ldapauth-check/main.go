@@ -26,6 +26,7 @@ import (
 	"strings"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/check"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/version"
 )
 
 // Exit codes (docs/check.md).
@@ -46,6 +47,7 @@ type flags struct {
 	passwordEnv string
 	urls        []string
 	caFile      string
+	version     bool
 }
 
 func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
@@ -59,6 +61,7 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		f.urls = append(f.urls, v)
 		return nil
 	})
+	fs.BoolVar(&f.version, "version", false, "print the build (release, build id, Go release) and exit")
 	fs.StringVar(&f.caFile, "ca-file", "", "use this CA certificate `FILE` (PEM) instead of tls_ca_file / tls_ca_pem")
 	positional, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -66,6 +69,10 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		return exitConfig
+	}
+	if f.version {
+		fmt.Fprintln(stdout, version.Get())
+		return exitGranted
 	}
 	if len(positional) != 2 {
 		fmt.Fprintf(stderr, "ldapauth-check: expected FILE and USERNAME, got %d argument(s)\n", len(positional))
@@ -78,12 +85,17 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ldapauth-check: %v\n", err)
 		return exitConfig
 	}
-	password, err := readPassword(f.passwordEnv, username, stdin, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "ldapauth-check: %v\n", err)
-		return exitConfig
+	// The file and its configuration are checked before anyone is asked
+	// for a password: a broken file ends the check here.
+	prepared, report := check.Prepare(check.Options{File: file, Data: data, Username: username, URLs: f.urls, CAFile: f.caFile})
+	if prepared != nil {
+		password, err := readPassword(f.passwordEnv, username, stdin, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "ldapauth-check: %v\n", err)
+			return exitConfig
+		}
+		report = prepared.Run(password)
 	}
-	report := check.Run(check.Options{File: file, Data: data, Username: username, Password: password, URLs: f.urls, CAFile: f.caFile})
 	if f.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

@@ -103,6 +103,10 @@ func TestCommand(t *testing.T) {
 		"group_base_dn": slapdtest.GroupsDN, "required_groups": []string{"developers"},
 	})
 	broken := writeJSON(t, dir, "broken.json", map[string]any{"urls": []string{srv.URL()}, "search_base_dn": slapdtest.PeopleDN, "cache_tll": "1m"})
+	syntax := filepath.Join(dir, "syntax.json")
+	if err := os.WriteFile(syntax, []byte("{\n  \"urls\": [\"ldap://127.0.0.1:389\"]\n  \"search_base_dn\": \"dc=example,dc=org\"\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	down := writeJSON(t, dir, "down.json", map[string]any{"urls": []string{slapdtest.ClosedPortURL(t)}, "search_base_dn": slapdtest.PeopleDN})
 	bindEnv := "CHECK_CLI_BIND_PW=" + slapdtest.ServiceAccountPassword
 	const wrong = "wrong-cli-pass-88"
@@ -185,10 +189,21 @@ func TestCommand(t *testing.T) {
 			// down.json has no bind_dn: slapd refuses anonymous searches.
 			wantOut: []string{"urls replaced from the command line", "tls_ca_file replaced from the command line", "refused an anonymous search"},
 		},
+		{
+			// No password on stdin: the configuration is refused before the
+			// command asks for one.
+			name: "invalid configuration before the password", args: []string{broken, "alice"}, wantExit: 2,
+			wantOut: []string{`config_data key "cache_tll": unknown key`},
+		},
+		{
+			name: "JSON syntax error with line and column", args: []string{syntax, "alice"}, wantExit: 2,
+			wantOut: []string{"line 3, column 3", "invalid character"},
+		},
+		{name: "-version", args: []string{"-version"}, wantExit: 0, wantOut: []string{"tyk-ldap-auth dev (go"}},
 		{name: "missing username", args: []string{good}, wantExit: 2, wantErr: "expected FILE and USERNAME, got 1 argument(s)"},
 		{name: "unreadable file", args: []string{filepath.Join(dir, "nope.json"), "alice"}, wantExit: 2, wantErr: "no such file"},
 		{name: "no password on stdin", args: []string{good, "alice"}, env: []string{bindEnv}, wantExit: 2, wantErr: "no password on standard input"},
-		{name: "-password-env unset", args: []string{"-password-env", "CHECK_CLI_UNSET_VAR", good, "alice"}, wantExit: 2, wantErr: "CHECK_CLI_UNSET_VAR is not set"},
+		{name: "-password-env unset", args: []string{"-password-env", "CHECK_CLI_UNSET_VAR", good, "alice"}, env: []string{bindEnv}, wantExit: 2, wantErr: "CHECK_CLI_UNSET_VAR is not set"},
 		{name: "unknown flag", args: []string{good, "alice", "-verbose"}, wantExit: 2, wantErr: "flag provided but not defined: -verbose"},
 		{name: "help", args: []string{"-h"}, wantExit: 0, wantErr: "Exit status: 0 the user would be let in"},
 	}

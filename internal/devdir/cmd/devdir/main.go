@@ -1,6 +1,6 @@
 // Command devdir runs a directory to develop against on loopback: the
 // sample OpenLDAP directory (TLS on) and phpLDAPadmin pointing at it, until
-// SIGINT or SIGTERM. It prints the UI's address and admin login, the LDAP
+// SIGINT, SIGTERM or SIGHUP. It prints the UI's address and admin login, the LDAP
 // URLs and CA file, and the sample users; ./build.sh devdir runs it.
 //
 // By default the user test (test123) and the posixGroup testgroup are left
@@ -31,7 +31,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer os.Remove(c.infoFile)
 	}
 	fmt.Fprint(stdout, d.Banner())
-	fmt.Fprintln(stderr, "devdir: running; stop with Ctrl-C (SIGINT) or SIGTERM")
+	fmt.Fprintln(stderr, "devdir: running; stop with Ctrl-C (SIGINT), SIGTERM or SIGHUP")
 	return watch(ctx, d, stderr)
 }
 

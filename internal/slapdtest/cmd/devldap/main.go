@@ -1,5 +1,5 @@
 // Command devldap runs the sample OpenLDAP directory of tyk-ldap-auth on
-// loopback until SIGINT or SIGTERM, for demos and manual testing.
+// loopback until SIGINT, SIGTERM or SIGHUP, for demos and manual testing.
 //
 // It prints (and with -info writes) shell-friendly KEY='value' lines: the
 // URLs, CA files, DNs and the sample users with their passwords, so
@@ -24,7 +24,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		defer os.Remove(*infoFile)
 	}
-	fmt.Fprintln(stderr, "devldap: running; stop with Ctrl-C (SIGINT) or SIGTERM")
+	fmt.Fprintln(stderr, "devldap: running; stop with Ctrl-C (SIGINT), SIGTERM or SIGHUP")
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	for {

@@ -204,7 +204,7 @@ func run(args []string, stderr io.Writer, stop <-chan os.Signal) error {
 
 func main() {
 	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	if err := run(os.Args[1:], os.Stderr, stop); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(os.Stderr, "contracthost:", err)
 		os.Exit(1)
