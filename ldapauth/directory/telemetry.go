@@ -110,12 +110,20 @@ var allOps = []string{OpConnect, OpTLS, OpStartTLS, OpServiceBind, OpSearch, OpU
 
 // opTable holds the opTelemetry of every operation per server; servers are
 // few (configured or discovered), and entries are never removed. It lives
-// on the heap: the race detector cannot follow a mutex in a Go plugin's
-// data segment (it aborts with "failed to restore address").
-var opTable = &struct {
+// on the heap, made by a call at init rather than a static literal: the
+// race detector cannot follow a mutex in a Go plugin's static data (it
+// aborts with "failed to restore address").
+var opTable = newOpTable()
+
+type opTableT struct {
 	mu sync.RWMutex
 	m  map[Server]map[string]*opTelemetry
-}{m: make(map[Server]map[string]*opTelemetry)}
+}
+
+//go:noinline
+func newOpTable() *opTableT {
+	return &opTableT{m: make(map[Server]map[string]*opTelemetry)}
+}
 
 func opFor(srv Server, op string) *opTelemetry {
 	opTable.mu.RLock()

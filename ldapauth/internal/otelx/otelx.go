@@ -36,7 +36,13 @@ type builtFor[T, P any] struct {
 }
 
 // NewInstruments returns a holder whose Get builds instruments with build
-// from a meter of scope.
+// from a meter of scope. It is never inlined, so a package-level holder is
+// allocated on the heap at init rather than laid out in the binary's static
+// data: Go's race detector cannot map atomic operations on a plugin's
+// static data and aborts the gateway's -race builds ("failed to restore
+// address") when they are contended.
+//
+//go:noinline
 func NewInstruments[T any](scope string, build func(metric.Meter) T) *Instruments[T] {
 	return &Instruments[T]{scope: scope, build: build}
 }
@@ -58,7 +64,10 @@ type Tracer struct {
 	cur   atomic.Pointer[builtFor[trace.Tracer, trace.TracerProvider]]
 }
 
-// NewTracer returns a Tracer for scope.
+// NewTracer returns a Tracer for scope. Never inlined, for the reason
+// NewInstruments gives.
+//
+//go:noinline
 func NewTracer(scope string) *Tracer { return &Tracer{scope: scope} }
 
 // Get returns the tracer of the current global tracer provider.
