@@ -771,6 +771,14 @@ mode_test() {
 	ensure_packages "${DEVDIR_PACKAGES[@]}" --require=chromium:chromium "${AD_PACKAGES[@]}" \
 		jq:jq shellcheck:shellcheck docker-compose:docker-compose
 
+	# Jaeger, the trace store of the OpenTelemetry tests, is a large build
+	# of its own module (internal/jaegertest/tool): build it once (cached
+	# across runs) while vet runs, and give every test process its path.
+	local jaeger_log jaeger_pid
+	jaeger_log=$(mktemp)
+	go run ./internal/jaegertest/cmd/jaegerbin >"$jaeger_log" 2>&1 &
+	jaeger_pid=$!
+
 	header "[1/7] go vet -tags=goplugin ./... (workspace), and go vet without it on every package that needs no gateway"
 	go vet -tags=goplugin ./...
 	local plain
@@ -779,6 +787,15 @@ mode_test() {
 	# shellcheck disable=SC2086 # one package per word
 	GOWORK=off go vet $plain
 	say "GOWORK=off go vet: $(wc -w <<<"$plain") packages clean; these need the workspace: $(needs_workspace | tr '\n' ' ')"
+
+	if ! wait "$jaeger_pid"; then
+		cat "$jaeger_log" >&2
+		die "building Jaeger for the tracing tests failed"
+	fi
+	JAEGER_BIN=$(tail -n 1 "$jaeger_log")
+	export JAEGER_BIN
+	rm -f "$jaeger_log"
+	say "Jaeger for the tracing tests: ${JAEGER_BIN}"
 
 	# The Kubernetes recipe tests (internal/helmtest) render with a real
 	# helm, built from its own module (internal/helmtest/tool) outside the
@@ -855,7 +872,7 @@ mode_bench() {
 	new_tmp_dir
 	local out="$NEW_TMP/bench.txt"
 	header "benchmarks (${benchtime} x ${count} each)"
-	go test "${flags[@]}" -bench='^(BenchmarkHotPath|BenchmarkGateCacheHit|BenchmarkColdPath)$' ./internal/bench | tee "$out"
+	go test "${flags[@]}" -bench='^(BenchmarkHotPath|BenchmarkGateCacheHit|BenchmarkColdPath|BenchmarkTelemetry)$' ./internal/bench | tee "$out"
 	go test "${flags[@]}" -bench='^BenchmarkHotPathParallel$' -cpu=1,2,8 ./internal/bench | tee -a "$out"
 	go test "${flags[@]}" -bench='^BenchmarkHerd$' ./ldapauth | tee -a "$out"
 	header "table (reproduce with: ./build.sh bench)"

@@ -86,6 +86,11 @@ func (g *Gate) guardFor(client clientAddress) directory.BindGuard {
 // lockEvent logs a lock (a warning, and an audit line) and remembers it so
 // its end can be logged.
 func (g *Gate) lockEvent(key string, client clientAddress, reason string, d time.Duration) {
+	if key == client.key {
+		countLock("client")
+	} else {
+		countLock("account")
+	}
 	g.log.Warn("attempts are refused until the lock ends", "account", key, "reason", reason, "locked_for", d.String())
 	if g.audit != nil {
 		g.audit.Info("locked", "event", "locked", "account", key, "client_ip", client.ip, "reason", reason, "locked_for", d.String())

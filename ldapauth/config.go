@@ -116,6 +116,10 @@ type Config struct {
 	// AuditLog writes one info line per denied request and per lock.
 	AuditLog bool
 
+	// TraceUsernames puts the username (enduser.id) on the plugin's
+	// OpenTelemetry spans; off, spans never name a user.
+	TraceUsernames bool
+
 	// Fingerprint identifies this configuration: equal config_data and equal
 	// resolved secrets and CA files, equal fingerprint.
 	Fingerprint [32]byte
@@ -171,6 +175,7 @@ func (c *Config) parseProtection(d *decoder) {
 	c.ClientFailureWindow = d.duration("client_failure_window", 15*time.Minute, time.Second, maxConfigDuration)
 	c.parseClientAddress(d)
 	c.AuditLog = d.boolean("audit_log", true)
+	c.TraceUsernames = d.boolean("trace_usernames", false)
 	c.RedisTimeout = d.duration("redis_timeout", 250*time.Millisecond, time.Millisecond, 10*time.Second)
 	switch c.SharedState = d.str("shared_state", SharedLocal); c.SharedState {
 	case SharedLocal:

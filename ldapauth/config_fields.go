@@ -140,6 +140,8 @@ var configFields = []ConfigField{
 		Meaning: "bound on each Redis call (1 ms to 10 s)"},
 	{Key: "audit_log", Default: "`true`", Example: "`false`",
 		Meaning: "one info line per denied request and per lock and unlock"},
+	{Key: "trace_usernames", Default: "`false`", Example: "`true`",
+		Meaning: "put the username (`enduser.id`) on the plugin's OpenTelemetry spans; off, traces never name a user ([docs/observability.md](docs/observability.md))"},
 }
 
 // configKeys lists every key config_data may hold. Anything else is refused.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	gocache "github.com/patrickmn/go-cache"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/internal/logx"
@@ -66,6 +67,7 @@ type Gate struct {
 	challenge    []string // the WWW-Authenticate value
 	identity     []string // canonical names of the headers the plugin sets
 	randomSecret bool     // session_key_secret was not configured
+	tel          telemetry
 }
 
 // scratch is per-request working memory, pooled so the hot path does not
@@ -159,6 +161,7 @@ func NewGate(api APIInfo, cfg *Config, opts GateOptions) (*Gate, error) {
 	}
 	g.keys = sessionKeys{secret: secret, apiID: api.ID}
 	g.identity = identityHeaderNames(cfg)
+	g.tel = newTelemetry(api, cfg)
 	return g, nil
 }
 
@@ -231,7 +234,10 @@ func (g *Gate) Check(r *http.Request) Result {
 	}
 
 	// Cache miss: from here on allocations are fine, the directory round
-	// trip dominates.
+	// trip dominates. The authentication gets a span of its own; r carries
+	// it from here on.
+	r, span := g.startSpan(r)
+	defer span.End()
 	username, password, mac := string(user), string(pass), s.mac
 	client := g.clientOf.of(r)
 	if g.clients != nil {
@@ -244,10 +250,14 @@ func (g *Gate) Check(r *http.Request) Result {
 	d, shared, err := g.flights.Do(r.Context(), string(mac[:]), func() decision {
 		// A check for the same credentials may have finished between the
 		// cache lookup above and this flight: its answer is in the cache.
-		if grant, ok := g.cache.Fresh(&mac, time.Now()); ok {
+		if grant, ok := g.cache.Recheck(&mac, time.Now()); ok {
 			return decision{outcome: grantOutcome(grant), grant: grant, username: grant.Identity.Username}
 		}
-		return g.decide(username, password, mac, client)
+		// The check serves every request waiting on it, so a client that
+		// goes away must not cancel it; it stays in this request's trace.
+		d := g.decide(context.WithoutCancel(r.Context()), username, password, mac, client)
+		d.leader = span.SpanContext()
+		return d
 	})
 	if err != nil {
 		outcome := OutcomeUnavailable
@@ -261,6 +271,7 @@ func (g *Gate) Check(r *http.Request) Result {
 	cacheState := "miss"
 	if shared {
 		cacheState = "merged"
+		joined(r.Context(), d.leader)
 	}
 	res := Result{Outcome: d.outcome, RetryAfter: d.retryAfter}
 	if d.outcome == OutcomeGranted || d.outcome == OutcomeForbidden {
@@ -276,6 +287,7 @@ func (g *Gate) Check(r *http.Request) Result {
 // answered); those with an empty value are left out.
 func (g *Gate) conclude(r *http.Request, user string, res Result, cacheState string, ldapTime time.Duration, reason string, extra ...slog.Attr) {
 	ctx := r.Context()
+	g.observe(ctx, user, res, cacheState, reason)
 	extra = slices.DeleteFunc(extra, func(a slog.Attr) bool { return a.Value.String() == "" })
 	if g.log.Enabled(ctx, slog.LevelDebug) {
 		g.log.LogAttrs(ctx, slog.LevelDebug, "decision", append([]slog.Attr{
@@ -315,7 +327,8 @@ type decision struct {
 	username   string // canonical when known, else as typed
 	retryAfter time.Duration
 	ldap       time.Duration
-	server     string // the directory server that answered, when one did
+	server     string            // the directory server that answered, when one did
+	leader     trace.SpanContext // the span of the request that ran the check
 }
 
 // busyRetryAfter is the Retry-After of OutcomeBusy: pool slots free up
@@ -323,14 +336,15 @@ type decision struct {
 const busyRetryAfter = time.Second
 
 // decide asks the directory. It runs once per set of concurrent identical
-// requests; its context is not the request's, because its answer serves
-// every waiting request, and the directory bounds it by its timeouts.
-func (g *Gate) decide(username, password string, mac state.MAC, client clientAddress) decision {
+// requests; ctx carries the first request's trace but not its
+// cancellation, because its answer serves every waiting request, and the
+// directory bounds it by its timeouts.
+func (g *Gate) decide(ctx context.Context, username, password string, mac state.MAC, client clientAddress) decision {
 	start := time.Now()
 	// An eviction between here and the store means the answer may predate
 	// a change: it is returned but not cached.
 	gen := g.cache.Generation()
-	id, err := g.dir.Authenticate(context.Background(), username, password, g.guardFor(client))
+	id, err := g.dir.Authenticate(ctx, username, password, g.guardFor(client))
 	d := decision{username: username, ldap: time.Since(start)}
 	if err == nil {
 		d.server = id.Server

@@ -44,6 +44,8 @@ var Comparisons = []Comparison{
 	{Name: "ColdPath/LDAPAuthNoCacheRedisCounts", Baseline: "ColdPath/LDAPAuthNoCache", Throughput: true, Target: "≥ 0.95x (failure counts in Redis, one round trip)"},
 	{Name: "HotPath/LDAPAuthCacheHitRedisCounts", Baseline: "HotPath/LDAPAuthCacheHit", Target: "1x (a cache hit never touches Redis)"},
 	{Name: "Herd/Herd1000", Baseline: "Herd/SingleColdRequest", Target: "one bind for 1000 requests"},
+	{Name: "Telemetry/CacheHitOn", Baseline: "Telemetry/CacheHitOff", Target: "stated: OpenTelemetry on vs off, cache hit"},
+	{Name: "Telemetry/ColdOn", Baseline: "Telemetry/ColdOff", Throughput: true, Target: "stated: OpenTelemetry on vs off, cold path"},
 }
 
 var line = regexp.MustCompile(`^Benchmark(\S+?)(?:-(\d+))?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)

@@ -35,6 +35,10 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Path:   r.URL.Path,
 	}
 	defer h.finish(r, rec)
+	if h.opts.OpenTelemetry {
+		h.serveTraced(s, w, r, rec)
+		return
+	}
 	h.serveChain(s, w, r, rec)
 }
 

@@ -43,7 +43,9 @@ func (h *Host) goPluginAuth(s *apiSpec, w http.ResponseWriter, r *http.Request, 
 	}
 	restoreBody := bufferBody(r)
 	rw := &customResponseWriter{ResponseWriter: w}
+	endSpan := h.middlewareSpan(s, r)
 	panicked := h.callPlugin(s, rw, r)
+	endSpan()
 	restoreBody()
 	if panicked {
 		// Up to v5.11: ProcessRequest returns a 500 error, but the gateway

@@ -58,6 +58,9 @@ type Options struct {
 	Transport http.RoundTripper
 	// Now is the clock for expiry, rate limits and quotas; nil means time.Now.
 	Now func() time.Time
+	// OpenTelemetry is tyk.conf opentelemetry.enabled: every API runs in
+	// a server span from the global tracer provider (see otel.go).
+	OpenTelemetry bool
 }
 
 func (o Options) withDefaults() Options {

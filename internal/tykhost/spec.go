@@ -40,6 +40,9 @@ type apiSpec struct {
 	sessionLifetime                      int64
 	sessionLifetimeRespectsKeyExpiration bool
 	versions                             apiVersions
+	// detailedTracing is the classic detailed_tracing: with OpenTelemetry
+	// on, the plugin runs in a span of its own.
+	detailedTracing bool
 
 	// classic is injected with ctx.SetDefinition for classic APIs; the
 	// same pointer on every request until a reload.
@@ -59,6 +62,7 @@ func classicSpec(def *apidef.APIDefinition) (*apiSpec, error) {
 		apiID:            def.APIID,
 		orgID:            def.OrgID,
 		name:             def.Name,
+		detailedTracing:  def.DetailedTracing,
 		listenPath:       def.Proxy.ListenPath,
 		internal:         def.Internal,
 		stripListenPath:  def.Proxy.StripListenPath,

@@ -29,7 +29,9 @@ type dialer struct {
 	bindPassword secret.Value
 }
 
-func (d *dialer) dial(ctx context.Context) (*ldap.Conn, error) {
+func (d *dialer) dial(ctx context.Context) (_ *ldap.Conn, err error) {
+	ctx, span := startOp(ctx, OpConnect, d.srv)
+	defer func() { span.end(ctx, err) }()
 	trace := traceFrom(ctx)
 	start := time.Now()
 	deadline := start.Add(allowance(ctx, d.dialTimeout))
@@ -61,8 +63,10 @@ func (d *dialer) setUp(ctx context.Context, trace *Trace, start, deadline time.T
 	netConn := raw
 	if d.srv.Encrypted() {
 		start = time.Now()
+		_, op := startOp(ctx, OpTLS, d.srv)
 		tc := tls.Client(raw, d.tls)
 		err := tc.HandshakeContext(ctx)
+		op.end(ctx, classifyDialStep(err))
 		trace.tls(StepTLS, d.srv.URL, d.tls.ServerName, tc, err, time.Since(start))
 		if err != nil {
 			raw.Close()
@@ -75,7 +79,9 @@ func (d *dialer) setUp(ctx context.Context, trace *Trace, start, deadline time.T
 	conn.SetTimeout(atLeastOneMillisecond(time.Until(deadline)))
 	if d.startTLS {
 		start = time.Now()
+		_, op := startOp(ctx, OpStartTLS, d.srv)
 		err := conn.StartTLS(d.tls)
+		op.end(ctx, classifyDialStep(err))
 		state, _ := conn.TLSConnectionState()
 		trace.tlsState(StepStartTLS, d.srv.URL, d.tls.ServerName, state, err, time.Since(start))
 		if err != nil {
@@ -85,15 +91,20 @@ func (d *dialer) setUp(ctx context.Context, trace *Trace, start, deadline time.T
 	}
 	if d.bindDN != "" {
 		start = time.Now()
+		_, op := startOp(ctx, OpServiceBind, d.srv)
 		err := conn.Bind(d.bindDN, d.bindPassword.Reveal())
 		trace.step(Step{Name: StepServiceBind, Server: d.srv.URL, Detail: d.bindDN, Err: err, Took: time.Since(start)})
 		if err != nil {
 			conn.Close()
 			if IsTimeout(err) {
-				return nil, unavailable(NoAnswerReason(d.srv.URL, "the service-account bind", "dial_timeout", d.dialTimeout), err)
+				err = unavailable(NoAnswerReason(d.srv.URL, "the service-account bind", "dial_timeout", d.dialTimeout), err)
+			} else {
+				err = classifyServiceBind(err, d.srv.URL, d.bindDN)
 			}
-			return nil, classifyServiceBind(err, d.srv.URL, d.bindDN)
+			op.end(ctx, err)
+			return nil, err
 		}
+		op.end(ctx, nil)
 	}
 	// Setup is done; from now on each operation has its own timeout.
 	if err := raw.SetDeadline(time.Time{}); err != nil {
@@ -102,6 +113,15 @@ func (d *dialer) setUp(ctx context.Context, trace *Trace, start, deadline time.T
 	}
 	conn.SetTimeout(d.requestTimeout)
 	return conn, nil
+}
+
+// classifyDialStep types a failed TLS step for its span: a handshake that
+// fails leaves the server unusable.
+func classifyDialStep(err error) error {
+	if err == nil {
+		return nil
+	}
+	return unavailable("TLS", err)
 }
 
 // atLeastOneMillisecond keeps a timeout positive: go-ldap treats zero or a

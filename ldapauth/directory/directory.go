@@ -80,8 +80,8 @@ func (d *Directory) newEndpoint(srv Server) *endpoint {
 	service.bindDN, service.bindPassword = d.opts.BindDN, d.opts.BindPassword
 	return &endpoint{
 		srv:     srv,
-		service: newPool(&service, d.opts.PoolSize, d.opts.PoolIdleTimeout),
-		user:    newPool(&base, d.opts.PoolSize, d.opts.PoolIdleTimeout),
+		service: newPool(&service, "service", d.opts.PoolSize, d.opts.PoolIdleTimeout),
+		user:    newPool(&base, "user", d.opts.PoolSize, d.opts.PoolIdleTimeout),
 		now:     time.Now,
 	}
 }
@@ -175,7 +175,7 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 		if ctx.Err() != nil {
 			break
 		}
-		id, err := d.authenticateOn(ctx, a.ep, username, password, guard)
+		id, err := d.authenticateOn(withServer(ctx, a.ep.srv), a.ep, username, password, guard)
 		switch KindOf(err) {
 		case KindUnavailable:
 			lastErr = err
@@ -351,6 +351,7 @@ func (d *Directory) bindUser(ctx context.Context, c *ldap.Conn, bindName, passwo
 	d.before("bind")
 	d.setOpTimeout(ctx, c)
 	start := time.Now()
+	_, span := startOp(ctx, OpUserBind, srvOf(ctx))
 	req := ldap.NewSimpleBindRequest(bindName, password, []ldap.Control{ldap.NewControlBeheraPasswordPolicy()})
 	res, err := c.SimpleBind(req)
 	var policy *ldap.ControlBeheraPasswordPolicy
@@ -360,6 +361,7 @@ func (d *Directory) bindUser(ctx context.Context, c *ldap.Conn, bindName, passwo
 		}
 	}
 	err = classifyBind(err, bindName, policy)
+	span.end(ctx, err)
 	traceFrom(ctx).step(Step{Name: StepUserBind, Detail: bindName, Err: err, Took: time.Since(start)})
 	return err
 }

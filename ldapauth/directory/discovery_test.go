@@ -105,7 +105,7 @@ func TestAdoptDrains(t *testing.T) {
 	clock := newFakeClock()
 	build := func(srv Server) *endpoint {
 		d := &dialer{srv: srv}
-		return &endpoint{srv: srv, service: newPool(d, 1, time.Minute), user: newPool(d, 1, time.Minute), now: clock.now}
+		return &endpoint{srv: srv, service: newPool(d, "service", 1, time.Minute), user: newPool(d, "user", 1, time.Minute), now: clock.now}
 	}
 	s := &discovered{build: build, log: logx.Discard()}
 	srvA := Server{URL: "ldaps://a.corp.example.org:636", Addr: "[::1]:636"}

@@ -112,6 +112,9 @@ func (ep *endpoint) markUp() (wasDown bool) {
 	defer ep.mu.Unlock()
 	wasDown = ep.down
 	ep.down, ep.probing, ep.backoff = false, false, 0
+	if wasDown {
+		serverDown(ep.srv, -1)
+	}
 	return wasDown
 }
 
@@ -124,6 +127,7 @@ func (ep *endpoint) markDown(probe bool) (retryIn time.Duration) {
 	switch {
 	case !ep.down:
 		ep.backoff = minBackoff
+		serverDown(ep.srv, 1)
 	case probe:
 		ep.backoff = min(ep.backoff*2, maxBackoff)
 		ep.probing = false
@@ -151,6 +155,13 @@ func (ep *endpoint) releaseProbe() {
 }
 
 func (ep *endpoint) close() {
+	ep.mu.Lock()
+	if ep.down {
+		// A closed directory routes nothing: it no longer counts as down.
+		ep.down = false
+		serverDown(ep.srv, -1)
+	}
+	ep.mu.Unlock()
 	ep.service.close()
 	ep.user.close()
 }

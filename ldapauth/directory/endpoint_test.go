@@ -13,7 +13,7 @@ func testEndpoints(n int, clock *fakeClock) []*endpoint {
 	eps := make([]*endpoint, n)
 	for i := range eps {
 		d := &dialer{srv: Server{URL: "ldap://server" + string(rune('a'+i))}}
-		eps[i] = &endpoint{srv: d.srv, service: newPool(d, 1, time.Minute), user: newPool(d, 1, time.Minute), now: clock.now}
+		eps[i] = &endpoint{srv: d.srv, service: newPool(d, "service", 1, time.Minute), user: newPool(d, "user", 1, time.Minute), now: clock.now}
 	}
 	return eps
 }

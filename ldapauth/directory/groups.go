@@ -1,6 +1,8 @@
 package directory
 
 import (
+	"go.opentelemetry.io/otel/attribute"
+
 	"context"
 	"strings"
 	"sync/atomic"
@@ -36,6 +38,7 @@ type adDetection struct{ state atomic.Int32 }
 
 func (d *Directory) lookupGroups(ctx context.Context, c *ldap.Conn, entry *ldap.Entry, username string) ([]Group, error) {
 	start := time.Now()
+	ctx, span := startOp(ctx, OpGroups, srvOf(ctx))
 	var groups groupSet
 	var err error
 	if d.opts.Groups.Source == GroupsFromMemberOf {
@@ -43,6 +46,7 @@ func (d *Directory) lookupGroups(ctx context.Context, c *ldap.Conn, entry *ldap.
 	} else {
 		err = d.groupsFromSearch(ctx, c, entry.DN, username, &groups)
 	}
+	span.end(ctx, err, attribute.Int("ldap.groups.count", len(groups.list)))
 	traceFrom(ctx).step(Step{Name: StepGroups, Detail: entry.DN, Entries: groupDNs(groups.list), Err: err, Took: time.Since(start)})
 	return groups.list, err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	ldap "github.com/go-ldap/ldap/v3"
+	"go.opentelemetry.io/otel/codes"
 )
 
 // pool is a bounded set of connections to one server for one purpose.
@@ -17,6 +18,8 @@ import (
 type pool struct {
 	dialer      *dialer
 	idleTimeout time.Duration
+	purpose     string        // "service" or "user", for metrics and spans
+	metrics     poolOptions   // server and purpose
 	slots       chan struct{} // one token per connection, idle or in use
 
 	mu     sync.Mutex
@@ -30,8 +33,8 @@ type idleConn struct {
 	since time.Time
 }
 
-func newPool(d *dialer, size int, idleTimeout time.Duration) *pool {
-	return &pool{dialer: d, idleTimeout: idleTimeout, slots: make(chan struct{}, size)}
+func newPool(d *dialer, purpose string, size int, idleTimeout time.Duration) *pool {
+	return &pool{dialer: d, idleTimeout: idleTimeout, purpose: purpose, metrics: newPoolOptions(d.srv, purpose), slots: make(chan struct{}, size)}
 }
 
 // get returns a connection and whether it was freshly dialed. It waits for
@@ -47,12 +50,11 @@ func (p *pool) get(ctx context.Context) (conn *ldap.Conn, fresh bool, err error)
 	case p.slots <- struct{}{}:
 	default:
 		waited = true
-		select {
-		case p.slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil, false, &Error{Kind: KindBusy, Reason: "all " + strconv.Itoa(cap(p.slots)) + " connections to " + p.dialer.srv.URL + " stayed busy", Err: ctx.Err()}
+		if err := p.wait(ctx); err != nil {
+			return nil, false, err
 		}
 	}
+	meters.Get().connUsed.Add(ctx, 1, p.metrics.add...)
 	left, limited := timeLeft(ctx)
 	if c := p.takeIdle(); c != nil {
 		if waited && limited && left < p.dialer.requestTimeout {
@@ -62,17 +64,47 @@ func (p *pool) get(ctx context.Context) (conn *ldap.Conn, fresh bool, err error)
 		return c, false, nil
 	}
 	if waited && limited && left < p.dialer.dialTimeout {
-		<-p.slots
+		p.freeSlot()
 		return nil, false, tooLateToStart(p.dialer.srv.URL, "dial_timeout", left)
 	}
 	c, err := p.dialer.dial(ctx)
 	if err != nil {
-		<-p.slots
+		p.freeSlot()
 		return nil, false, err
 	}
 	// A pool closed by a reload still serves the requests already using it;
 	// put closes their connections instead of keeping them.
 	return c, true, nil
+}
+
+// wait waits for a free slot, in a span of its own: a request queued
+// behind a saturated pool shows where its time went.
+func (p *pool) wait(ctx context.Context) error {
+	start := time.Now()
+	_, span := startOp(ctx, OpPoolWait, p.dialer.srv)
+	if span.span.IsRecording() {
+		span.span.SetAttributes(AttrPool.String(p.purpose))
+	}
+	select {
+	case p.slots <- struct{}{}:
+		span.span.End()
+		meters.Get().connWait.Record(ctx, time.Since(start).Seconds(), p.metrics.record...)
+		return nil
+	case <-ctx.Done():
+		err := &Error{Kind: KindBusy, Reason: "all " + strconv.Itoa(cap(p.slots)) + " connections to " + p.dialer.srv.URL + " stayed busy", Err: ctx.Err()}
+		span.span.SetStatus(codes.Error, err.Kind.String())
+		span.span.End()
+		in := meters.Get()
+		in.connWait.Record(ctx, time.Since(start).Seconds(), p.metrics.record...)
+		in.connTimeouts.Add(ctx, 1, p.metrics.add...)
+		return err
+	}
+}
+
+// freeSlot gives a slot back.
+func (p *pool) freeSlot() {
+	<-p.slots
+	meters.Get().connUsed.Add(context.Background(), -1, p.metrics.add...)
 }
 
 // timeLeft is what remains of ctx's deadline, if it has one.
@@ -109,7 +141,7 @@ func (p *pool) takeIdle() *ldap.Conn {
 // at the transport level, or whose state is unknown because its operation
 // panicked, is closed instead of reused.
 func (p *pool) put(c *ldap.Conn, healthy bool) {
-	defer func() { <-p.slots }()
+	defer p.freeSlot()
 	p.mu.Lock()
 	if !healthy || p.closed || c.IsClosing() {
 		p.mu.Unlock()

@@ -48,6 +48,7 @@ func (d *Directory) search(ctx context.Context, c *ldap.Conn, base string, scope
 	d.before("search")
 	d.setOpTimeout(ctx, c)
 	start := time.Now()
+	_, span := startOp(ctx, OpSearch, srvOf(ctx))
 	req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, limit, int(d.opts.RequestTimeout/time.Second), false, filter, attrs, nil)
 	res, err := c.Search(req)
 	if err != nil && resultCode(err) == ldap.LDAPResultSizeLimitExceeded && res != nil {
@@ -56,6 +57,11 @@ func (d *Directory) search(ctx context.Context, c *ldap.Conn, base string, scope
 	if err != nil {
 		err = classifySearch(err, base)
 	}
+	entries := 0
+	if res != nil {
+		entries = len(res.Entries)
+	}
+	span.end(ctx, err, AttrEntries.Int(entries))
 	if trace := traceFrom(ctx); trace != nil {
 		step := Step{Name: StepSearch, Detail: "base " + base + " filter " + filter, Err: err, Took: time.Since(start)}
 		if err == nil {

@@ -322,7 +322,9 @@ func (w *Watcher) changed(changes []Change) {
 		keys = append(keys, c.Keys()...)
 	}
 	w.events.Add(1)
+	end := watchDelivery("change", len(keys), w.Mechanism())
 	w.each(func(s ChangeSink) { s.Changed(keys) })
+	end()
 	if w.opts.OnEvent != nil {
 		w.opts.OnEvent(w.Mechanism(), false, len(keys))
 	}
@@ -331,7 +333,9 @@ func (w *Watcher) changed(changes []Change) {
 // resync tells every sink to drop everything.
 func (w *Watcher) resync() {
 	w.events.Add(1)
+	end := watchDelivery("resync", 0, w.Mechanism())
 	w.each(func(s ChangeSink) { s.Resync() })
+	end()
 	if w.opts.OnEvent != nil {
 		w.opts.OnEvent(w.Mechanism(), true, 0)
 	}
@@ -362,7 +366,9 @@ func (w *Watcher) run(ctx context.Context, src *watchSource, done chan struct{})
 	}()
 	defer func() {
 		if r := recover(); r != nil {
-			w.live.Store(false)
+			if w.live.Swap(false) {
+				watchLive(-1)
+			}
 			w.log.Error("directory watch stopped by a fault; cached decisions live at most cache_ttl", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()
@@ -373,6 +379,9 @@ func (w *Watcher) run(ctx context.Context, src *watchSource, done chan struct{})
 		started := time.Now()
 		mech, err := w.follow(ctx, src)
 		wasLive := w.live.Swap(false)
+		if wasLive {
+			watchLive(-1)
+		}
 		if ctx.Err() != nil {
 			if wasLive {
 				w.log.Info("directory watch stopped", "mechanism", string(mech))
@@ -457,7 +466,9 @@ func (w *Watcher) becameLive(mech Mechanism, srv Server) {
 	if w.everLive.Swap(true) {
 		w.resync()
 	}
-	w.live.Store(true)
+	if !w.live.Swap(true) {
+		watchLive(1)
+	}
 	w.log.Info("directory watch started", "mechanism", string(mech), "server", srv.URL, "bases", strings.Join(w.bases, "; "))
 }
 

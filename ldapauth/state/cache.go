@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -159,7 +160,20 @@ func (c *Cache[G]) positiveOn() bool { return c.opts.TTL > 0 && c.key != nil }
 func (c *Cache[G]) negativeOn() bool { return c.opts.NegativeTTL > 0 && c.key != nil }
 
 // Fresh returns a cached success that is still within TTL.
+// It counts the lookup (ldapauth.cache.lookups, hit or miss).
 func (c *Cache[G]) Fresh(m *MAC, now time.Time) (grant G, ok bool) {
+	grant, ok = c.Recheck(m, now)
+	if ok {
+		meters.Get().cacheLookups.Add(context.Background(), 1, lookupHit...)
+	} else {
+		meters.Get().cacheLookups.Add(context.Background(), 1, lookupMiss...)
+	}
+	return grant, ok
+}
+
+// Recheck is Fresh without counting: for a second look at the same
+// credentials within one request (after joining an in-flight check).
+func (c *Cache[G]) Recheck(m *MAC, now time.Time) (grant G, ok bool) {
 	e := c.lookup(m)
 	if e == nil || now.UnixNano() >= e.freshUntil {
 		return grant, false
@@ -196,6 +210,9 @@ func (c *Cache[G]) Rejected(m *MAC) bool {
 		return false
 	}
 	_, ok := c.negative.Get(lookupKey(m))
+	if ok {
+		meters.Get().cacheLookups.Add(context.Background(), 1, lookupNegativeHit...)
+	}
 	return ok
 }
 
@@ -220,6 +237,7 @@ func (c *Cache[G]) storeGrantLocked(m MAC, user string, grant G, now time.Time) 
 	if !slices.Contains(list.macs, key) {
 		if len(list.macs) >= c.opts.SpellingsPerUser {
 			c.positive.Delete(list.macs[0])
+			meters.Get().cacheEvictions.Add(context.Background(), 1, evictedPositive...)
 			list.macs = append(list.macs[:0], list.macs[1:]...)
 		} else if c.positive.ItemCount() >= c.opts.MaxEntries {
 			c.sweep(now)
@@ -265,8 +283,9 @@ func (c *Cache[G]) StoreRejection(m MAC) {
 	if !c.negativeOn() {
 		return
 	}
-	if c.negative.ItemCount() >= c.opts.MaxEntries {
+	if n := c.negative.ItemCount(); n >= c.opts.MaxEntries {
 		c.negative.Flush()
+		meters.Get().cacheEvictions.Add(context.Background(), int64(n), evictedNegative...)
 	}
 	c.negative.Set(string(m[:]), struct{}{}, c.opts.NegativeTTL)
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"time"
 )
 
@@ -81,6 +82,9 @@ func (c *Cache[G]) Evict(keys []string) int {
 		c.negative.Flush()
 	}
 	c.evicted.Add(uint64(removed))
+	if removed > 0 {
+		meters.Get().cacheEvictions.Add(context.Background(), int64(removed), evictedByChange...)
+	}
 	return removed
 }
 
@@ -96,6 +100,9 @@ func (c *Cache[G]) EvictAll() int {
 	c.spellings.Flush()
 	clear(c.deps)
 	c.evicted.Add(uint64(removed))
+	if removed > 0 {
+		meters.Get().cacheEvictions.Add(context.Background(), int64(removed), evictedByResync...)
+	}
 	return removed
 }
 

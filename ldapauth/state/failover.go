@@ -130,6 +130,7 @@ func (f *Failover) up(probe bool) {
 	f.down, f.probing, f.backoff = false, false, 0
 	f.mu.Unlock()
 	if wasDown {
+		meters.Get().redisFallback.Add(context.Background(), -1)
 		f.log.Info("the shared brute-force state (Redis) answers again; counting is fleet-wide again")
 	}
 }
@@ -174,6 +175,7 @@ func (f *Failover) fail(probe bool, err error) {
 	f.retryAt = f.now().Add(f.backoff)
 	f.mu.Unlock()
 	if first {
+		meters.Get().redisFallback.Add(context.Background(), 1)
 		f.log.Warn("the shared brute-force state (Redis) is unreachable; counting failures on this node only until it answers",
 			"error", err.Error())
 	}

@@ -64,6 +64,10 @@ func (g *Flight[T]) Do(ctx context.Context, key string, fn func() T) (result T, 
 	return f.result, false, nil
 }
 
+// OnJoin sets a function called each time a caller starts waiting for
+// another's check. Set it before the Flight is used.
+func (g *Flight[T]) OnJoin(f func(key string)) { g.joined = f }
+
 // inFlight reports how many distinct checks are running.
 func (g *Flight[T]) inFlight() int {
 	g.mu.Lock()

@@ -316,6 +316,14 @@ type scriptResult struct {
 // deadline is spent, must neither skip the bound nor look like a Redis
 // outage. Only the timeout ends the call.
 func (a *RedisAttempts) run(ctx context.Context, op string, s *redis.Script, keys []string, args ...any) ([]int64, error) {
+	ctx, call := startRedisCall(ctx, op)
+	vals, err := a.runScript(ctx, op, s, keys, args...)
+	call.end(ctx, err)
+	return vals, err
+}
+
+// runScript is run without its span.
+func (a *RedisAttempts) runScript(ctx context.Context, op string, s *redis.Script, keys []string, args ...any) ([]int64, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.timeout)
 	defer cancel()
 	call := &scriptCall{op: op, script: s, keys: keys, args: args}

@@ -127,6 +127,9 @@ type APIDefinition struct {
 	UseGoPluginAuth         bool   `bson:"use_go_plugin_auth" json:"use_go_plugin_auth"`       // Deprecated. Use CustomPluginAuthEnabled instead.
 	EnableCoProcessAuth     bool   `bson:"enable_coprocess_auth" json:"enable_coprocess_auth"` // Deprecated. Use CustomPluginAuthEnabled instead.
 	CustomPluginAuthEnabled bool   `bson:"custom_plugin_auth_enabled" json:"custom_plugin_auth_enabled"`
+	// DetailedTracing gives each middleware its own span when the
+	// gateway's opentelemetry is enabled.
+	DetailedTracing bool `bson:"detailed_tracing" json:"detailed_tracing"`
 	// AuthConfigs are the token sources per auth mode ("authToken",
 	// "coprocess", ...); StripAuth strips what they name.
 	AuthConfigs            map[string]AuthConfig `bson:"auth_configs" json:"auth_configs"`

@@ -31,6 +31,7 @@ import (
 	"github.com/TykTechnologies/tyk/log"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/tykhost/otelsetup"
 )
 
 // listFlag collects a repeatable string flag.
@@ -41,6 +42,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type config struct {
 	listen, plugin, secret, logLevel string
+	otel                             otelsetup.Config
 	apis, policies                   listFlag
 	opts                             tykhost.Options
 }
@@ -61,6 +63,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.opts.SessionLifetimeRespectsKeyExpiration, "session-lifetime-respects-key-expiration", false,
 		"the gateway's session_lifetime_respects_key_expiration")
 	fs.StringVar(&c.opts.GatewayVersion, "gateway-version", tykhost.DefaultGatewayVersion, "version used for name_vX.Y.Z_os_arch.so lookups")
+	fs.StringVar(&c.otel.Endpoint, "otel-endpoint", "",
+		"if set, OpenTelemetry as tyk.conf opentelemetry.enabled with exporter \"http\": every API in a server span, exported as OTLP/HTTP to this base URL (e.g. http://127.0.0.1:4318)")
+	fs.StringVar(&c.otel.ResourceName, "otel-resource-name", "tyk-gateway", "opentelemetry.resource_name")
 	tykConf := fs.String("tyk-conf", "", "tyk.conf whose storage (Redis) and http_server_options.xff_depth the gateway publishes to plugins")
 	panicMode := fs.String("panic-mode", string(tykhost.PanicRecover), `plugin panic behaviour: "5.8" (recover) or "5.12+" (drop the connection)`)
 	if err := fs.Parse(args); err != nil {
@@ -167,6 +172,18 @@ func run(args []string, stderr io.Writer, stop <-chan os.Signal) error {
 	}
 	log.Get().SetLevel(level)
 	log.Get().SetOutput(stderr)
+	if cfg.otel.Endpoint != "" {
+		tp, err := otelsetup.Setup(cfg.otel)
+		if err != nil {
+			return err
+		}
+		cfg.opts.OpenTelemetry = true
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = tp.Shutdown(ctx)
+		}()
+	}
 	s := &server{cfg: cfg, host: tykhost.New(cfg.opts)}
 	if err := s.load(); err != nil {
 		return err
