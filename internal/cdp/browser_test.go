@@ -138,7 +138,8 @@ func TestPageErrors(t *testing.T) {
 		{"unknown protocol method", func() error { return p.call(ctx, "Nope.nothing", nil, nil) }, "Nope.nothing"},
 		{"an option that is not there", func() error { return p.SelectText(ctx, "select", "Purple") }, "no option"},
 		{"click on nothing", func() error {
-			short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+			// Long enough for a loaded machine's browser to answer a look.
+			short, cancel := context.WithTimeout(ctx, 2*time.Second)
 			defer cancel()
 			return p.Click(short, "#missing")
 		}, "no element matches #missing"},

@@ -171,6 +171,7 @@ func (p *Page) clickAt(ctx context.Context, find, what string) error {
 		return {found: true, onTop: onTop, x: x, y: y, w: r.width, h: r.height};
 	})()`
 	var last target
+	seen := false // some look at the page has answered
 	for {
 		var now target
 		err := p.Eval(ctx, expr, &now)
@@ -181,7 +182,11 @@ func (p *Page) clickAt(ctx context.Context, find, what string) error {
 			return err
 		}
 		if err == nil {
-			last = now
+			last, seen = now, true
+		} else if seen && ctx.Err() != nil {
+			// The deadline cut the last look short: what the page
+			// showed before it says why the click never happened.
+			now, err = last, nil
 		}
 		select {
 		case <-ctx.Done():

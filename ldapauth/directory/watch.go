@@ -158,7 +158,22 @@ const DefaultPollInterval = time.Second
 const (
 	watchMinBackoff = 100 * time.Millisecond
 	watchMaxBackoff = 10 * time.Second
+	// watchRefusedBackoff is the wait after the directory refused the
+	// watch's configuration (the service account's password above all).
+	// Retrying that every few seconds would be a password guess each time:
+	// Active Directory counts them and locks the service account, taking
+	// every API that uses it down. A fixed configuration is a new watch.
+	watchRefusedBackoff = 15 * time.Minute
 )
+
+// retryAfter is how long a watch waits after a session ended with err,
+// given its current backoff.
+func retryAfter(err error, backoff time.Duration) time.Duration {
+	if KindOf(err) == KindMisconfigured {
+		return watchRefusedBackoff
+	}
+	return backoff
+}
 
 // WatchBases returns the subtrees a watch covers: where users live and
 // where groups live, without one inside another.
@@ -409,7 +424,7 @@ func (w *Watcher) run(ctx context.Context, src *watchSource, done chan struct{})
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(backoff):
+		case <-time.After(retryAfter(err, backoff)):
 		}
 		backoff = min(backoff*2, watchMaxBackoff)
 	}

@@ -1,11 +1,16 @@
 package directory
 
 import (
+	"errors"
+	"io"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	ldap "github.com/go-ldap/ldap/v3"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 )
@@ -218,5 +223,30 @@ func TestWatcherPausesWhenNothingIsCached(t *testing.T) {
 	})
 	if !w.Running() {
 		t.Fatal("the watch paused while something was tracked")
+	}
+}
+
+// TestRetryAfter: a watch whose service account the directory refuses
+// must not guess its password again every few seconds (Active Directory
+// would lock the account out from under every API using it); a server
+// that does not answer is retried on the normal backoff.
+func TestRetryAfter(t *testing.T) {
+	const backoff = 400 * time.Millisecond
+	for _, tc := range []struct {
+		name string
+		err  error
+		want time.Duration
+	}{
+		{"service account refused", classifyServiceBind(ldap.NewError(ldap.LDAPResultInvalidCredentials, errors.New("data 52e")), "ldaps://dc:636", "cn=svc"), watchRefusedBackoff},
+		{"service account locked", classifyServiceBind(ldap.NewError(ldap.LDAPResultInvalidCredentials, errors.New("data 775")), "ldaps://dc:636", "cn=svc"), watchRefusedBackoff},
+		{"no answer", classifyServiceBind(ldap.NewError(ldap.ErrorNetwork, io.EOF), "ldaps://dc:636", "cn=svc"), backoff},
+		{"directory busy", classifyServiceBind(ldap.NewError(ldap.LDAPResultBusy, errors.New("busy")), "ldaps://dc:636", "cn=svc"), backoff},
+		{"refused connection", unavailable("dial", syscall.ECONNREFUSED), backoff},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := retryAfter(tc.err, backoff); got != tc.want {
+				t.Errorf("retryAfter(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
 	}
 }

@@ -286,8 +286,11 @@ func settleContext(ctx context.Context) context.Context { return context.Without
 // keys returns the lock, failures and claims keys of an account, in the
 // order the scripts expect.
 func (a *RedisAttempts) keys(key string) []string {
+	// One string holds all three, so a call allocates it once.
 	base := a.prefix + "{" + key + "}:"
-	return []string{base + "lock", base + "fails", base + "claims"}
+	all := base + "lock" + base + "fails" + base + "claims"
+	lock, fails := len(base)+len("lock"), 2*len(base)+len("lockfails")
+	return []string{all[:lock], all[lock:fails], all[fails:]}
 }
 
 func (a *RedisAttempts) report(op string, err error) {
@@ -421,8 +424,12 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `
 
 // reserveScript: ARGV max, window ms, claim ms, id. Returns {1, 0} when
-// claimed, {0, retry-after ms} when not.
-var reserveScript = redis.NewScript(nowLua + `
+// claimed, {0, retry-after ms} when not. The common case (no lock, no
+// failures, no other attempt in flight) costs six commands: a set is only
+// pruned when it exists, and a claims set created by this ZADD has no
+// expiry that PEXPIRE could shorten. Redis deletes a set whose last member
+// is removed, so a count of 0 means the key does not exist.
+var reserveScript = redis.NewScript(`
 local max, window, claim = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local lock = redis.call('PTTL', KEYS[1])
 if lock == -1 then
@@ -432,9 +439,16 @@ end
 if lock > 0 then
   return {0, lock}
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-if redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3]) >= max then
+` + nowLua + `
+local fails = redis.call('ZCARD', KEYS[2])
+if fails > 0 then
+  fails = fails - redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+end
+local claims = redis.call('ZCARD', KEYS[3])
+if claims > 0 then
+  claims = claims - redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+end
+if fails + claims >= max then
   local wait = window
   local f = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
   if #f == 2 then wait = math.min(wait, tonumber(f[2]) + window - now) end
@@ -443,7 +457,7 @@ if redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3]) >= max then
   return {0, math.max(wait, 1)}
 end
 redis.call('ZADD', KEYS[3], now + claim, ARGV[4])
-if redis.call('PTTL', KEYS[3]) < claim then
+if claims == 0 or redis.call('PTTL', KEYS[3]) < claim then
   redis.call('PEXPIRE', KEYS[3], claim)
 end
 return {1, 0}

@@ -760,3 +760,31 @@ func BenchmarkRedisReserveFailed(b *testing.B) {
 		})
 	})
 }
+
+// Nodes may run with different claim TTLs: a claim never shortens the
+// claims key's expiry below another node's claim still in flight, and
+// always extends it to cover its own.
+func TestClaimsKeyCoversTheLongestClaim(t *testing.T) {
+	s := redistest.StartT(t)
+	rc := newClient(t, s.Addr())
+	l := Limits{Max: 5, Window: time.Minute}
+	long := newAttempts(t, rc, l, 5*time.Second, WithClaimTTL(20*time.Second))
+	short := newAttempts(t, rc, l, 5*time.Second, WithClaimTTL(time.Second))
+	for _, tc := range []struct {
+		name        string
+		first, then *RedisAttempts
+	}{
+		{"long then short", long, short},
+		{"short then long", short, long},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key := account(tc.name)
+			mustReserve(t, tc.first, key)
+			mustReserve(t, tc.then, key)
+			pttl, err := rc.PTTL(context.Background(), long.keys(key)[2]).Result()
+			if err != nil || pttl <= 10*time.Second {
+				t.Fatalf("claims key TTL %v %v, want the long claim's (about 20s)", pttl, err)
+			}
+		})
+	}
+}
