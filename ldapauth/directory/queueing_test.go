@@ -21,7 +21,9 @@ func slowDirectory(t *testing.T, latency time.Duration, poolSize int) (*Director
 	o := directOptions(t, srv)
 	o.Servers = []Server{mustServer(t, "ldap://"+proxy.Addr())}
 	o.PoolSize = poolSize
-	o.DialTimeout, o.RequestTimeout = 200*time.Millisecond, 200*time.Millisecond
+	// Long enough that a starved machine never runs one operation out of
+	// its whole allowance; the flood below queues for longer than that.
+	o.DialTimeout, o.RequestTimeout = time.Second, time.Second
 	logs := &lockedBuffer{}
 	o.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	return newDirectory(t, o), logs
@@ -38,8 +40,8 @@ func TestQueueingIsNotAnOutage(t *testing.T) {
 	kinds := map[Kind]int{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	stop := time.Now().Add(1500 * time.Millisecond)
-	for i := range 32 {
+	stop := time.Now().Add(3 * time.Second)
+	for i := range 96 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
