@@ -6,16 +6,13 @@ import (
 	"sync"
 	"testing"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/oteltest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/ldapauth/directory"
 )
@@ -29,14 +26,9 @@ type telemetryRig struct {
 }
 
 func newTelemetryRig(t *testing.T) *telemetryRig {
-	rig := &telemetryRig{spans: tracetest.NewSpanRecorder(), metrics: sdkmetric.NewManualReader()}
+	rig := &telemetryRig{spans: tracetest.NewSpanRecorder()}
 	rig.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rig.spans))
-	otel.SetTracerProvider(rig.tp)
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(rig.metrics)))
-	t.Cleanup(func() {
-		otel.SetTracerProvider(tracenoop.NewTracerProvider())
-		otel.SetMeterProvider(metricnoop.NewMeterProvider())
-	})
+	rig.metrics = oteltest.Install(t, rig.tp)
 	return rig
 }
 
@@ -102,46 +94,12 @@ func (rig *telemetryRig) secretsIn(forbidden ...string) []string {
 	return found
 }
 
-// sum returns the total of the Int64 sum metric name over data points whose
-// attributes include want.
+// sum returns the total of metric name over data points whose attributes
+// include want (see oteltest.Sum).
 func (rig *telemetryRig) sum(t *testing.T, name string, want ...attribute.KeyValue) int64 {
 	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := rig.metrics.Collect(context.Background(), &rm); err != nil {
-		t.Fatalf("collect: %v", err)
-	}
-	var total int64
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name != name {
-				continue
-			}
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				for _, dp := range d.DataPoints {
-					if hasAll(dp.Attributes, want) {
-						total += dp.Value
-					}
-				}
-			case metricdata.Histogram[float64]:
-				for _, dp := range d.DataPoints {
-					if hasAll(dp.Attributes, want) {
-						total += int64(dp.Count)
-					}
-				}
-			}
-		}
-	}
+	total, _ := oteltest.Sum(t, rig.metrics, name, want...)
 	return total
-}
-
-func hasAll(set attribute.Set, want []attribute.KeyValue) bool {
-	for _, kv := range want {
-		if v, ok := set.Value(kv.Key); !ok || v != kv.Value {
-			return false
-		}
-	}
-	return true
 }
 
 func TestTelemetryColdAuthenticationSpanTree(t *testing.T) {

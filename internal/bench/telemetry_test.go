@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"testing"
 
-	"go.opentelemetry.io/otel"
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
-	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/oteltest"
 )
 
 // discardExporter drops spans: the benchmark measures the plugin's cost of
@@ -26,14 +24,11 @@ func (discardExporter) Shutdown(context.Context) error                          
 // The no-op providers come back when b ends.
 func otelOn(b *testing.B) context.Context {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discardExporter{}))
-	otel.SetTracerProvider(tp)
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())))
+	oteltest.Install(b, tp)
 	ctx, span := tp.Tracer("gateway").Start(context.Background(), "GET /api/resource", trace.WithSpanKind(trace.SpanKindServer))
 	b.Cleanup(func() {
 		span.End()
 		_ = tp.Shutdown(context.Background())
-		otel.SetTracerProvider(tracenoop.NewTracerProvider())
-		otel.SetMeterProvider(metricnoop.NewMeterProvider())
 	})
 	return ctx
 }

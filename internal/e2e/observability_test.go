@@ -13,15 +13,13 @@ import (
 	"time"
 
 	"github.com/TykTechnologies/tyk/apidef"
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/jaegertest"
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/oteltest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/slapdtest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testproc"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/testserver"
@@ -49,13 +47,8 @@ func newTraced(t *testing.T) *traced {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reader := sdkmetric.NewManualReader()
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	t.Cleanup(func() {
-		_ = tp.Shutdown(context.Background())
-		otel.SetTracerProvider(tracenoop.NewTracerProvider())
-		otel.SetMeterProvider(metricnoop.NewMeterProvider())
-	})
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	reader := oteltest.Install(t, nil)
 	return &traced{env: newEnvWith(t, tykhost.Options{OpenTelemetry: true}), jaeger: jaeger, tp: tp, metrics: reader}
 }
 

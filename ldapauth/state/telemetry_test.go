@@ -7,47 +7,20 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/oteltest"
 	"github.com/tyk-ldap-auth/tyk-ldap-auth/internal/redistest"
 )
 
 func installTelemetry(t *testing.T) (*tracetest.SpanRecorder, *sdktrace.TracerProvider, *sdkmetric.ManualReader) {
-	spans, reader := tracetest.NewSpanRecorder(), sdkmetric.NewManualReader()
+	spans := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
-	otel.SetTracerProvider(tp)
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	t.Cleanup(func() {
-		otel.SetTracerProvider(tracenoop.NewTracerProvider())
-		otel.SetMeterProvider(metricnoop.NewMeterProvider())
-	})
-	return spans, tp, reader
-}
-
-func int64Sum(t *testing.T, r *sdkmetric.ManualReader, name string) (total int64, seen bool) {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if s, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == name {
-				seen = true
-				for _, dp := range s.DataPoints {
-					total += dp.Value
-				}
-			}
-		}
-	}
-	return total, seen
+	return spans, tp, oteltest.Install(t, tp)
 }
 
 // Redis calls are client spans under the caller's span that never carry a
@@ -95,7 +68,7 @@ func TestRedisTelemetry(t *testing.T) {
 	if got := strings.Join(names, ","); got != "redis reserve,redis failed,request" {
 		t.Errorf("spans %s", got)
 	}
-	if n, _ := int64Sum(t, reader, "ldapauth.redis.fallback"); n != 0 {
+	if n, _ := oteltest.Sum(t, reader, "ldapauth.redis.fallback"); n != 0 {
 		t.Errorf("fallback = %d while Redis answers", n)
 	}
 
@@ -107,7 +80,7 @@ func TestRedisTelemetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	outage.End()
-	if n, seen := int64Sum(t, reader, "ldapauth.redis.fallback"); !seen || n != 1 {
+	if n, seen := oteltest.Sum(t, reader, "ldapauth.redis.fallback"); !seen || n != 1 {
 		t.Errorf("fallback = %d (reported %v) during the outage, want 1", n, seen)
 	}
 	ended := spans.Ended()
@@ -123,7 +96,7 @@ func TestRedisTelemetry(t *testing.T) {
 	if _, err := f.Reserve(context.Background(), account("ann")); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := int64Sum(t, reader, "ldapauth.redis.fallback"); n != 0 {
+	if n, _ := oteltest.Sum(t, reader, "ldapauth.redis.fallback"); n != 0 {
 		t.Errorf("fallback = %d after Redis answered again, want 0", n)
 	}
 }
@@ -140,7 +113,7 @@ func TestCacheLookupsCounted(t *testing.T) {
 	c.Fresh(&known, time.Now())
 	c.Fresh(&unknown, time.Now())
 	c.Recheck(&unknown, time.Now())
-	if n, _ := int64Sum(t, reader, "ldapauth.cache.lookups"); n != 2 {
+	if n, _ := oteltest.Sum(t, reader, "ldapauth.cache.lookups"); n != 2 {
 		t.Errorf("lookups = %d, want 2 (one hit, one miss; the recheck is not counted)", n)
 	}
 }
